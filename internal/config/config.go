@@ -1,0 +1,111 @@
+// Package config reads shipgate's optional configuration file (the config
+// input): YAML, one section per stage. The zero value of every struct is the
+// default, and a file is validated completely before any side effect; errors
+// name the field and the fix.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole file.
+type Config struct {
+	MergeCheck MergeCheck `yaml:"merge-check"`
+}
+
+// MergeCheck configures the merge-check stage.
+type MergeCheck struct {
+	// VersionFiles are repository paths of files that hold the cluster's
+	// Kubernetes version (e.g. "cluster/VERSION"); changing them is checked
+	// against the upgrade path. kind node image tags are found without this.
+	VersionFiles []string `yaml:"version-files"`
+	// Ignore lists globs of manifest paths the stage skips (e.g. "deploy/legacy/**").
+	Ignore []string `yaml:"ignore"`
+	// MergeableAttempts is how often GitHub is asked whether a pull request is
+	// mergeable while it still computes the answer; 0 means 5.
+	MergeableAttempts int `yaml:"mergeable-attempts"`
+}
+
+// Attempts returns MergeableAttempts or its default.
+func (m MergeCheck) Attempts() int {
+	if m.MergeableAttempts == 0 {
+		return 5
+	}
+	return m.MergeableAttempts
+}
+
+// Load reads and validates the file at path. An empty path is the default
+// configuration.
+func Load(p string) (Config, error) {
+	if p == "" {
+		return Config{}, nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return Config{}, fmt.Errorf("input config: %s does not exist; give the path of a shipgate config file relative to the workspace, or leave config empty", p)
+		}
+		return Config{}, fmt.Errorf("input config: %w", err)
+	}
+	return Parse(p, data)
+}
+
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type config\.(\w+)`)
+
+// Parse validates data read from name.
+func Parse(name string, data []byte) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+			return Config{}, fmt.Errorf("config %s:%s: unknown field %q in %s; known fields: %s", name, m[1], m[2], section(m[3]), strings.Join(known[m[3]], ", "))
+		}
+		return Config{}, fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := c.validate(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// known lists each section's fields for error messages.
+var known = map[string][]string{
+	"Config":     {"merge-check"},
+	"MergeCheck": {"version-files", "ignore", "mergeable-attempts"},
+}
+
+func section(typ string) string {
+	if typ == "Config" {
+		return "the top level"
+	}
+	return map[string]string{"MergeCheck": "merge-check"}[typ]
+}
+
+func (c Config) validate() error {
+	var errs []error
+	m := c.MergeCheck
+	if m.MergeableAttempts < 0 || m.MergeableAttempts > 20 {
+		errs = append(errs, fmt.Errorf("merge-check.mergeable-attempts is %d; use a number from 1 to 20 (or leave it out for 5)", m.MergeableAttempts))
+	}
+	for i, f := range m.VersionFiles {
+		if f == "" || path.IsAbs(f) || strings.HasPrefix(path.Clean(f), "..") {
+			errs = append(errs, fmt.Errorf("merge-check.version-files[%d] %q must be a path inside the repository, e.g. cluster/VERSION", i, f))
+		}
+	}
+	for i, g := range m.Ignore {
+		if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
+			errs = append(errs, fmt.Errorf("merge-check.ignore[%d] %q is not a valid glob: %v", i, g, err))
+		}
+	}
+	return errors.Join(errs...)
+}
