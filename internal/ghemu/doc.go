@@ -1,0 +1,31 @@
+// Package ghemu is a GitHub REST API emulator for tests: an httptest server
+// that checks every request against GitHub's official OpenAPI description
+// (a subset of npm @octokit/openapi, see testdata/github/openapi), answers
+// like GitHub from state it keeps, records calls and injects faults.
+//
+//	srv := ghemu.New(t)
+//	srv.AddPull("octo-org/octo-repo", ghemu.Pull{Number: 7, HeadSHA: sha})
+//	client := github.NewClient(nil).WithAuthToken(srv.Token())
+//	client, _ = client.WithEnterpriseURLs(srv.URL(), srv.URL())
+//	// ... exercise the code under test, then:
+//	runs := srv.CheckRuns("octo-org/octo-repo")
+//
+// What a request goes through, in order:
+//  1. It must be under BasePath (/api/v3), else 404 and a violation.
+//  2. Authorization must be "Bearer TOKEN" or "token TOKEN", else 401.
+//  3. It must match an operation of the description, else 404 and a
+//     violation.
+//  4. GitHub's rules the description does not state (50 annotations per
+//     request, 65535-character output, conclusion when completed) answer
+//     GitHub's real 422 and record a violation.
+//  5. kin-openapi validates parameters and body; invalid answers 422 and
+//     records a violation.
+//  6. Fault rules (Fail) and a read-only token (WithReadOnlyToken) answer
+//     before the emulation.
+//  7. The emulated answer is validated too; an invalid one is an emulator
+//     bug.
+//
+// At cleanup the test fails for every violation not taken with
+// TakeViolations and every emulator bug, so a client that sends what GitHub
+// would reject cannot pass.
+package ghemu
