@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -43,13 +44,17 @@ func (m MergeCheck) Attempts() int {
 	return m.MergeableAttempts
 }
 
-// Load reads and validates the file at path. An empty path is the default
-// configuration.
-func Load(p string) (Config, error) {
+// Load reads and validates the file at p, relative to root unless it is
+// absolute. An empty p is the default configuration.
+func Load(root, p string) (Config, error) {
 	if p == "" {
 		return Config{}, nil
 	}
-	data, err := os.ReadFile(p)
+	full := p
+	if !filepath.IsAbs(p) {
+		full = filepath.Join(root, p)
+	}
+	data, err := os.ReadFile(full)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return Config{}, fmt.Errorf("input config: %s does not exist; give the path of a shipgate config file relative to the workspace, or leave config empty", p)

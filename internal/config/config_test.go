@@ -72,18 +72,18 @@ func TestParse(t *testing.T) {
 
 func TestLoad(t *testing.T) {
 	t.Parallel()
-	if c, err := Load(""); err != nil || c.MergeCheck.Attempts() != 5 {
+	if c, err := Load(".", ""); err != nil || c.MergeCheck.Attempts() != 5 {
 		t.Fatalf("Load(\"\") = %+v, %v; want defaults", c, err)
 	}
 	missing := filepath.Join(t.TempDir(), "nope.yml")
-	if _, err := Load(missing); err == nil || !strings.Contains(err.Error(), "input config: "+missing+" does not exist") {
+	if _, err := Load("/", missing); err == nil || !strings.Contains(err.Error(), "input config: "+missing+" does not exist") {
 		t.Fatalf("Load(missing) error = %v", err)
 	}
 	p := filepath.Join(t.TempDir(), "c.yml")
 	if err := os.WriteFile(p, []byte("merge-check:\n  mergeable-attempts: 2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if c, err := Load(p); err != nil || c.MergeCheck.Attempts() != 2 {
+	if c, err := Load(t.TempDir(), p); err != nil || c.MergeCheck.Attempts() != 2 {
 		t.Fatalf("Load() = %+v, %v", c, err)
 	}
 }

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shipgate/shipgate/internal/stage"
+	"github.com/shipgate/shipgate/internal/stage/mergecheck"
+)
+
+// stages maps each value of the stage input to its implementation; a nil
+// entry is a stage documented in action.yml that this version does not have.
+var stages = map[string]stage.Stage{
+	"merge-check": mergecheck.Stage{},
+	"build":       nil,
+	"sandbox":     nil,
+	"smoke":       nil,
+	"promote":     nil,
+	"rollback":    nil,
+}
+
+// lookup finds a stage or says what can be used instead.
+func lookup(name string) (stage.Stage, error) {
+	st, ok := stages[name]
+	switch {
+	case name == "":
+		return nil, fmt.Errorf("input stage is empty; set it to one of: %s", available())
+	case !ok:
+		return nil, fmt.Errorf("input stage %q is not a shipgate stage; use one of: %s", name, available())
+	case st == nil:
+		return nil, fmt.Errorf("stage %q is not available in shipgate %s; this version has: %s", name, Version, available())
+	}
+	return st, nil
+}
+
+func available() string {
+	var names []string
+	for n, st := range stages {
+		if st != nil {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
