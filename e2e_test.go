@@ -28,7 +28,7 @@ var (
 	buildErr  error
 )
 
-func shipgate(t *testing.T) string {
+func shipgate(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "shipgate-e2e-")
@@ -70,9 +70,10 @@ type step struct {
 // runStep runs the binary the way the runner runs a container action:
 // inputs as INPUT_* variables, the event payload in a file, output and
 // summary files, the workspace as working directory.
-func runStep(t *testing.T, srv *ghemu.Server, ws, eventName string, event map[string]any, inputs map[string]string) step {
+func runStep(t testing.TB, srv *ghemu.Server, ws, eventName string, event map[string]any, inputs map[string]string, extraEnv ...string) step {
 	t.Helper()
 	return runWith(t, srv, ws, eventName, event, inputs, func(env []string, tmp string) (int, string) {
+		env = append(env, extraEnv...)
 		cmd := exec.CommandContext(t.Context(), shipgate(t))
 		cmd.Dir, cmd.Env = ws, env
 		out, err := cmd.CombinedOutput()
@@ -107,7 +108,7 @@ func runInProcess(t *testing.T, srv *ghemu.Server, ws, eventName string, event m
 	})
 }
 
-func runWith(t *testing.T, srv *ghemu.Server, ws, eventName string, event map[string]any, inputs map[string]string, exe func(env []string, tmp string) (int, string)) step {
+func runWith(t testing.TB, srv *ghemu.Server, ws, eventName string, event map[string]any, inputs map[string]string, exe func(env []string, tmp string) (int, string)) step {
 	t.Helper()
 	tmp := t.TempDir()
 	eventPath := filepath.Join(tmp, "event.json")
@@ -159,7 +160,7 @@ func runWith(t *testing.T, srv *ghemu.Server, ws, eventName string, event map[st
 }
 
 // readOutputs parses GITHUB_OUTPUT's name<<delimiter format.
-func readOutputs(t *testing.T, p string) map[string]string {
+func readOutputs(t testing.TB, p string) map[string]string {
 	t.Helper()
 	f, err := os.Open(p)
 	if err != nil {
@@ -216,7 +217,7 @@ func readJUnit(t *testing.T, s step) map[string]junitCase {
 }
 
 // pullEvent is the real pull_request.opened payload pointed at a test PR.
-func pullEvent(t *testing.T, number int, headSHA, baseSHA string) map[string]any {
+func pullEvent(t testing.TB, number int, headSHA, baseSHA string) map[string]any {
 	t.Helper()
 	ev := loadEvent(t, "pull_request.opened.json")
 	ev["number"] = number
@@ -229,7 +230,7 @@ func pullEvent(t *testing.T, number int, headSHA, baseSHA string) map[string]any
 	return ev
 }
 
-func loadEvent(t *testing.T, name string) map[string]any {
+func loadEvent(t testing.TB, name string) map[string]any {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "events", name))
 	if err != nil {
@@ -267,7 +268,7 @@ spec:
           image: ghcr.io/example/web:1.4.0
 `
 
-func newFixture(t *testing.T, opts ...ghemu.Option) *fixture {
+func newFixture(t testing.TB, opts ...ghemu.Option) *fixture {
 	t.Helper()
 	r := gittest.New(t)
 	r.Work.Commit("main", gittest.Files{

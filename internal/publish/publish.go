@@ -61,7 +61,7 @@ func (p *Publisher) Begin(ctx context.Context, name, headSHA string) *Run {
 	p.mu.Lock()
 	p.open[r] = true
 	p.mu.Unlock()
-	if !p.usable() || headSHA == "" {
+	if !p.usable() || !isSHA(headSHA) {
 		return r
 	}
 	id, err := p.checks.CreateCheckRun(ctx, ghapi.CheckRun{
@@ -155,4 +155,18 @@ func (p *Publisher) degrade(err error) {
 		return
 	}
 	p.rt.Warnf("GitHub's check-run API failed (%v). Findings are reported as annotations of this step and in the step summary instead.", err)
+}
+
+// isSHA reports whether s is a full commit SHA (40 or 64 hex digits), the
+// only thing a check run can be attached to.
+func isSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -58,6 +58,9 @@ func (Stage) Run(ctx context.Context, env *stage.Env) ([]report.Target, error) {
 	tips := map[string]string{} // base branch → its current tip, fetched once
 	var out []report.Target
 	for _, t := range targets {
+		// In Actions the event names the head SHA: the check run shows
+		// "in progress" before the fetches. On the CLI there is no check run.
+		run := env.Publisher.Begin(ctx, CheckRunName, t.headSHA)
 		tip, ok := tips[t.base]
 		if !ok {
 			if tip, err = baseTip(ctx, env, repo, t.base); err != nil {
@@ -68,7 +71,6 @@ func (Stage) Run(ctx context.Context, env *stage.Env) ([]report.Target, error) {
 		if t.headSHA, err = head(ctx, repo, t); err != nil {
 			return nil, err
 		}
-		run := env.Publisher.Begin(ctx, CheckRunName, t.headSHA)
 		res, err := check(ctx, env, repo, t, tip)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", orCLI(t.label), err)
