@@ -109,29 +109,10 @@ func locate(path string, content []byte, r gitmerge.LineRange) (string, []string
 func oneSide(content []byte, side int) (text []byte, kept map[int]bool) {
 	kept = map[int]bool{}
 	lines := bytes.SplitAfter(content, []byte("\n"))
-	const (
-		outside = iota
-		ours
-		base // diff3 "|||||||" section
-		theirs
-	)
 	state := outside
 	for i, l := range lines {
-		switch {
-		case bytes.HasPrefix(l, []byte("<<<<<<< ")) || bytes.Equal(bytes.TrimRight(l, "\r\n"), []byte("<<<<<<<")):
-			state = ours
-			lines[i] = blank(l)
-			continue
-		case state != outside && bytes.HasPrefix(l, []byte("|||||||")):
-			state = base
-			lines[i] = blank(l)
-			continue
-		case state != outside && bytes.Equal(bytes.TrimRight(l, "\r\n"), []byte("=======")):
-			state = theirs
-			lines[i] = blank(l)
-			continue
-		case state != outside && bytes.HasPrefix(l, []byte(">>>>>>>")):
-			state = outside
+		if next, ok := marker(l, state); ok {
+			state = next
 			lines[i] = blank(l)
 			continue
 		}
@@ -144,6 +125,32 @@ func oneSide(content []byte, side int) (text []byte, kept map[int]bool) {
 		}
 	}
 	return bytes.Join(lines, nil), kept
+}
+
+// Where a line of a merged file stands relative to conflict hunks.
+const (
+	outside = iota
+	ours
+	base // diff3's "|||||||" section
+	theirs
+)
+
+// marker reports whether l is a conflict marker and the state after it.
+func marker(l []byte, state int) (int, bool) {
+	bare := bytes.TrimRight(l, "\r\n")
+	switch {
+	case bytes.HasPrefix(l, []byte("<<<<<<< ")) || bytes.Equal(bare, []byte("<<<<<<<")):
+		return ours, true
+	case state == outside:
+		return state, false
+	case bytes.HasPrefix(l, []byte("|||||||")):
+		return base, true
+	case bytes.Equal(bare, []byte("=======")):
+		return theirs, true
+	case bytes.HasPrefix(l, []byte(">>>>>>>")):
+		return outside, true
+	}
+	return state, false
 }
 
 func blank(l []byte) []byte {
