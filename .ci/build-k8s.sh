@@ -12,11 +12,16 @@ KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/shipgate/k8s/$K8S_VERSION
 bins=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
 
+# One build at a time per version: a second caller waits for the first.
+mkdir -p "$(dirname "$cache")"
+exec 9>"$cache.lock"
+flock 9
+
 verified() {
   [ -f "$cache/VERSIONS" ] || return 1
   [ "$(cat "$cache/VERSIONS")" = "k8s=$K8S_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION" ] || return 1
   for b in "${bins[@]}"; do [ -x "$cache/$b" ] || return 1; done
-  "$cache/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $K8S_VERSION"
+  "$cache/kube-apiserver" --version 2>/dev/null | grep -qix "kubernetes $K8S_VERSION"
 }
 if verified; then
   echo "$cache"
@@ -57,7 +62,7 @@ import (
 GO
 log "go mod tidy (downloads the module graph)"
 go mod tidy >&2
-ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version/verflag.programName=kubernetes"
+ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
   log "building $c $K8S_VERSION (the apiserver takes the longest)"
   CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$cache/$c" "k8s.io/kubernetes/cmd/$c"
