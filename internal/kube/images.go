@@ -1,0 +1,74 @@
+package kube
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// podSpecPath returns where the pod spec of a workload kind is, or nil for
+// kinds without one.
+func podSpecPath(id ID) []string {
+	switch {
+	case id.Group == "" && id.Kind == "Pod":
+		return []string{"spec"}
+	case id.Group == "apps" && slices.Contains([]string{"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}, id.Kind),
+		id.Group == "batch" && id.Kind == "Job":
+		return []string{"spec", "template", "spec"}
+	case id.Group == "batch" && id.Kind == "CronJob":
+		return []string{"spec", "jobTemplate", "spec", "template", "spec"}
+	}
+	return nil
+}
+
+// SetImages sets the image of every container and init container named in
+// images (container name → image) in the pod spec of a Pod, Deployment,
+// StatefulSet, DaemonSet, ReplicaSet, Job or CronJob. It returns what it
+// changed as "container: old → new" lines; other kinds are left alone.
+func SetImages(u *unstructured.Unstructured, images map[string]string) ([]string, error) {
+	if len(images) == 0 {
+		return nil, nil
+	}
+	path := podSpecPath(IDOf(u))
+	if path == nil {
+		return nil, nil
+	}
+	var changed []string
+	for _, field := range []string{"initContainers", "containers"} {
+		p := append(slices.Clone(path), field)
+		list, found, err := unstructured.NestedSlice(u.Object, p...)
+		if err != nil {
+			return nil, fmt.Errorf("set images: %w", err)
+		}
+		if !found {
+			continue
+		}
+		touched := false
+		for i, c := range list {
+			m, ok := c.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("set images: %s[%d] is not an object", strings.Join(p, "."), i)
+			}
+			name, _ := m["name"].(string)
+			img, ok := images[name]
+			if !ok {
+				continue
+			}
+			old, _ := m["image"].(string)
+			if old == img {
+				continue
+			}
+			m["image"] = img
+			touched = true
+			changed = append(changed, fmt.Sprintf("%s: %s → %s", name, old, img))
+		}
+		if touched {
+			if err := unstructured.SetNestedSlice(u.Object, list, p...); err != nil {
+				return nil, fmt.Errorf("set images: %w", err)
+			}
+		}
+	}
+	return changed, nil
+}
