@@ -61,19 +61,19 @@ func Run(ctx context.Context, args []string, sys IO) int {
 	if err != nil {
 		return fail(err)
 	}
-	env, err := prepare(rt, in, sys)
+	st, env, err := prepare(rt, in, sys)
 	if err != nil {
 		return fail(err)
 	}
-	return execute(ctx, env, sys, fail)
+	return execute(ctx, st, env, sys, fail)
 }
 
 // prepare validates every input and builds the stage's environment; it has
 // no side effects beyond reading files.
-func prepare(rt *actionio.Runtime, in stage.Inputs, sys IO) (*stage.Env, error) {
+func prepare(rt *actionio.Runtime, in stage.Inputs, sys IO) (stage.Stage, *stage.Env, error) {
 	st, err := lookup(in.Stage)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	env := &stage.Env{Inputs: in, RT: rt, Now: sys.Now, Sleep: sys.Sleep}
 	var errs []error
@@ -105,10 +105,10 @@ func prepare(rt *actionio.Runtime, in stage.Inputs, sys IO) (*stage.Env, error) 
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := st.Validate(env); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return env, nil
+	return st, env, nil
 }

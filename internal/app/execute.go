@@ -25,9 +25,8 @@ func reportFiles(in stage.Inputs) files {
 // execute runs the stage and reports its targets: files first (they must
 // exist even when GitHub is unreachable), then the step summary, outputs and
 // exit code.
-func execute(ctx context.Context, env *stage.Env, sys IO, fail func(error) int) int {
+func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail func(error) int) int {
 	in := env.Inputs
-	st, _ := lookup(in.Stage)
 	out := reportFiles(in)
 	if err := os.MkdirAll(resolve(in.Repo, in.ReportDir), 0o755); err != nil {
 		return fail(fmt.Errorf("input report-dir: %w", err))

@@ -98,9 +98,6 @@ func New(apiURL, token, repository string, opts ...Option) (*Client, error) {
 	return &Client{gh: gh, owner: owner, repo: repo, calls: cnt}, nil
 }
 
-// Repository returns "owner/name".
-func (c *Client) Repository() string { return c.owner + "/" + c.repo }
-
 // Calls returns how many HTTP requests the client has sent, retries included.
 func (c *Client) Calls() int { return c.calls.n() }
 

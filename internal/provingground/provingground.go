@@ -8,6 +8,7 @@ package provingground
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"testing"
 
@@ -69,6 +70,9 @@ func StartT(t testing.TB) *Ground {
 	})
 	return &Ground{Cluster: c, Net: net, Pods: ctrl, Client: client}
 }
+
+// pidSalt spreads parallel test processes over different blocks.
+func pidSalt() int { return os.Getpid() % 97 }
 
 type logger struct{ t testing.TB }
 
