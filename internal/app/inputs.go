@@ -23,8 +23,30 @@ func readInputs(rt *actionio.Runtime, args []string, stderr io.Writer) (stage.In
 			Config:            rt.Input("config"),
 			ReportDir:         rt.Input("report-dir"),
 			Repo:              rt.Getenv("GITHUB_WORKSPACE"),
+			Provider:          rt.Input("provider"),
+			NodeImage:         rt.Input("node-image"),
+			KindConfig:        rt.Input("kind-config"),
+			Kubeconfig:        rt.Input("kubeconfig"),
+			KubeconfigPath:    rt.Input("kubeconfig-path"),
+			Namespace:         rt.Input("namespace"),
+			Timeout:           rt.Input("timeout"),
+			KeepOnFailure:     rt.Input("keep-on-failure"),
+			Image:             rt.Input("image"),
+			SmokeCommand:      rt.Input("smoke-command"),
+			Disruption:        rt.Input("disruption"),
+			BuildStep:         rt.Input("build-step"),
+			Platforms:         rt.Input("platforms"),
+			Runners:           rt.Input("runners"),
+			Emulate:           rt.Input("emulate"),
+			Digests:           rt.Input("digests"),
+			Tags:              rt.Input("tags"),
+			MergeMethod:       rt.Input("merge-method"),
+			MergeToken:        rt.Input("merge-token"),
+			HeadSHA:           rt.Input("head-sha"),
 		}
 		rt.Mask(in.GitHubToken)
+		rt.Mask(in.MergeToken)
+		maskKubeconfig(rt, in.Kubeconfig)
 		if in.Repo == "" {
 			in.Repo = "."
 		}
@@ -38,7 +60,7 @@ const usage = `shipgate %s — gates a Kubernetes change from pull request to pr
 Usage:
   shipgate <stage> [flags]
 
-Stages: %s (build, sandbox, smoke, promote and rollback come in later versions)
+Stages: %s (promote and rollback come in later versions)
 
 In GitHub Actions the same binary reads the action's inputs instead of flags.
 
@@ -60,6 +82,22 @@ func parseFlags(args []string, stderr io.Writer) (stage.Inputs, error) {
 	fs.StringVar(&in.Manifests, "manifests", "deploy", "path or glob of the Kubernetes YAML, relative to the repository")
 	fs.StringVar(&in.Config, "config", "", "shipgate config file, relative to the repository")
 	fs.StringVar(&in.ReportDir, "report-dir", "shipgate-report", "where JUnit XML and reports are written, relative to the repository")
+	fs.StringVar(&in.Provider, "provider", "local", "sandbox/smoke cluster: local (a control plane on this machine), kind or existing")
+	fs.StringVar(&in.NodeImage, "node-image", "", "kind node image, overriding the one pinned for --kubernetes-version")
+	fs.StringVar(&in.KindConfig, "kind-config", "", "kind config file, relative to the repository")
+	fs.StringVar(&in.KubeconfigPath, "kubeconfig", "", "kubeconfig file of the cluster for provider existing (or of a cluster an earlier step made)")
+	fs.StringVar(&in.Namespace, "namespace", "", "namespace to deploy into; a fresh shipgate-<run> namespace when empty")
+	fs.StringVar(&in.Timeout, "timeout", "10m", "how long the sandbox waits for the manifests to be ready")
+	fs.StringVar(&in.KeepOnFailure, "keep-on-failure", "false", "keep the sandbox cluster after a failure, for debugging")
+	fs.StringVar(&in.Image, "image", "", "the image under test; containers whose image has the same repository get it")
+	fs.StringVar(&in.SmokeCommand, "smoke-command", "", "a command to run as the smoke test, e.g. 'go test ./e2e -v'")
+	fs.StringVar(&in.Disruption, "disruption", "false", "watch a rollout from --base to --head and measure disruption")
+	fs.StringVar(&in.BuildStep, "build-step", "plan", "build: plan (the matrix) or merge (the verified image index)")
+	fs.StringVar(&in.Platforms, "platforms", "linux/amd64,linux/arm64", "build: platforms of the image")
+	fs.StringVar(&in.Runners, "runners", "", "build: platform=runner lines overriding the default runners")
+	fs.StringVar(&in.Emulate, "emulate", "false", "build: build every platform on one runner with QEMU")
+	fs.StringVar(&in.Digests, "digests", "", "build merge: platform=digest lines from the build jobs")
+	fs.StringVar(&in.Tags, "tags", "", "build merge: tags for the index")
 	if len(args) == 0 {
 		fs.Usage()
 		return in, fmt.Errorf("no stage given; use one of: %s", available())
@@ -78,6 +116,20 @@ func parseFlags(args []string, stderr io.Writer) (stage.Inputs, error) {
 		return in, fmt.Errorf("unexpected argument %q; flags go after the stage, e.g. shipgate merge-check --base main", fs.Arg(0))
 	}
 	return in, nil
+}
+
+// maskKubeconfig masks a kubeconfig input whole and line by line, so no
+// credential in it (a token, a client key) shows in a log.
+func maskKubeconfig(rt *actionio.Runtime, kubeconfig string) {
+	if kubeconfig == "" {
+		return
+	}
+	rt.Mask(kubeconfig)
+	for _, line := range strings.Split(kubeconfig, "\n") {
+		if _, v, ok := strings.Cut(line, ":"); ok && len(strings.TrimSpace(v)) >= 8 {
+			rt.Mask(strings.TrimSpace(v))
+		}
+	}
 }
 
 // resolve makes p relative to the repository unless it is absolute or empty.

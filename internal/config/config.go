@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -21,6 +22,8 @@ import (
 // Config is the whole file.
 type Config struct {
 	MergeCheck MergeCheck `yaml:"merge-check"`
+	Sandbox    Sandbox    `yaml:"sandbox"`
+	Smoke      Smoke      `yaml:"smoke"`
 }
 
 // MergeCheck configures the merge-check stage.
@@ -83,21 +86,66 @@ func Parse(name string, data []byte) (Config, error) {
 	return c, nil
 }
 
-// known lists each section's fields for error messages.
-var known = map[string][]string{
-	"Config":     {"merge-check"},
-	"MergeCheck": {"version-files", "ignore", "mergeable-attempts"},
+// known lists each struct's fields for error messages, and section names
+// each struct by where it sits in the file; both are read off the yaml tags.
+var known, sections = fieldsOf(reflect.TypeFor[Config]())
+
+func fieldsOf(root reflect.Type) (map[string][]string, map[string]string) {
+	known, sections := map[string][]string{}, map[string]string{}
+	var walk func(t reflect.Type, where string)
+	walk = func(t reflect.Type, where string) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || t.PkgPath() != root.PkgPath() {
+			return
+		}
+		if _, seen := known[t.Name()]; seen {
+			// A type used in several places (HTTPCheck) is named by all of them.
+			sections[t.Name()] += " or " + where
+			return
+		}
+		known[t.Name()] = yamlNames(t)
+		sections[t.Name()] = where
+		for f := range t.Fields() {
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			switch {
+			case opts == "inline":
+				walk(f.Type, where)
+			case where == "":
+				walk(f.Type, name)
+			default:
+				walk(f.Type, where+"."+name)
+			}
+		}
+	}
+	walk(root, "")
+	return known, sections
+}
+
+// yamlNames lists a struct's yaml field names, inline structs' included.
+func yamlNames(t reflect.Type) []string {
+	var names []string
+	for f := range t.Fields() {
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" {
+			names = append(names, yamlNames(f.Type)...)
+			continue
+		}
+		names = append(names, name)
+	}
+	return names
 }
 
 func section(typ string) string {
-	if typ == "Config" {
-		return "the top level"
+	if s := sections[typ]; s != "" {
+		return s
 	}
-	return map[string]string{"MergeCheck": "merge-check"}[typ]
+	return "the top level"
 }
 
 func (c Config) validate() error {
-	var errs []error
+	errs := []error{c.Sandbox.validate(), c.Smoke.validate()}
 	m := c.MergeCheck
 	if m.MergeableAttempts < 0 || m.MergeableAttempts > 20 {
 		errs = append(errs, fmt.Errorf("merge-check.mergeable-attempts is %d; use a number from 1 to 20 (or leave it out for 5)", m.MergeableAttempts))

@@ -27,6 +27,34 @@ type Inputs struct {
 	Base, Head string
 	// Repo is the repository's working directory (GITHUB_WORKSPACE in Actions).
 	Repo string
+
+	// Cluster inputs (sandbox, smoke).
+	Provider       string // kind, existing or local
+	NodeImage      string // kind node image overriding the pinned table
+	KindConfig     string // kind config file, relative to the repository
+	Kubeconfig     string // kubeconfig content for provider existing (a secret)
+	KubeconfigPath string // kubeconfig file of a cluster an earlier step made
+	Namespace      string // namespace to use in that cluster
+	Timeout        string // readiness deadline, a Go duration
+	KeepOnFailure  string // "true" keeps the cluster after a failure
+	Image          string // the pull request's image (name:tag or name@digest)
+
+	// Smoke inputs.
+	SmokeCommand string
+	Disruption   string // "true" watches a rollout from the base to the head
+
+	// Build inputs.
+	BuildStep string // plan or merge
+	Platforms string // comma-separated, e.g. linux/amd64,linux/arm64
+	Runners   string // platform=runner lines overriding the default map
+	Emulate   string // "true" builds with QEMU on one runner
+	Digests   string // platform=digest lines from the build jobs
+	Tags      string // tags pushed for the index, comma- or newline-separated
+
+	// Auto-merge inputs.
+	MergeMethod string // merge, squash or rebase
+	MergeToken  string // GitHub App token or PAT; merges made with it trigger push workflows
+	HeadSHA     string // the head SHA the gates tested; the event's when empty
 }
 
 // Env is everything a stage runs with. Stages do no I/O outside it and
