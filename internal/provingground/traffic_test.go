@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
+
+	"github.com/shipgate/shipgate/internal/kube"
 )
 
 func deployment(track, version string) *appsv1.Deployment {
@@ -98,9 +102,49 @@ func TestTrafficFollowsTheSelector(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitVersion(t, g, "v2")
+	checkServiceTarget(t, g)
 
 	// Every pod of both versions was served inside the harness's namespace.
 	if n := len(g.Pods.Serving()); n != 4 {
 		t.Errorf("the pod network serves %d pod ports, want 4", n)
+	}
+}
+
+// checkServiceTarget sends requests through kube.ServiceTarget's URL with
+// fresh and reused connections, and checks Resolve's port handling.
+func checkServiceTarget(t *testing.T, g *Ground) {
+	t.Helper()
+	ctx := t.Context()
+	target, err := kube.ServiceTarget{Namespace: "default", Name: "web", Path: "/hello"}.Resolve(ctx, g.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if target.Port != "80" {
+		t.Errorf("Resolve() port = %q, want the first port, 80", target.Port)
+	}
+	for _, fresh := range []bool{true, false} {
+		rt, err := kube.Transport(g.Cluster.Config, fresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := &http.Client{Transport: rt, Timeout: 5 * time.Second}
+		for range 3 {
+			resp, err := client.Get(target.URL(g.Cluster.Config.Host))
+			if err != nil {
+				t.Fatalf("fresh=%v: %v", fresh, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Header.Get("X-Version") != "v2" {
+				t.Errorf("fresh=%v: status %d, version %q; want 200 from v2", fresh, resp.StatusCode, resp.Header.Get("X-Version"))
+			}
+		}
+	}
+	_, err = kube.ServiceTarget{Namespace: "default", Name: "web", Port: "https"}.Resolve(ctx, g.Client)
+	if err == nil || !strings.Contains(err.Error(), `service default/web has no port "https"; its ports are 80`) {
+		t.Errorf("Resolve(unknown port) error = %v", err)
+	}
+	_, err = kube.ServiceTarget{Namespace: "default", Name: "nope"}.Resolve(ctx, g.Client)
+	if err == nil || !strings.Contains(err.Error(), "service default/nope: ") {
+		t.Errorf("Resolve(missing service) error = %v", err)
 	}
 }
