@@ -114,3 +114,19 @@ func (r *Runtime) fileCommand(what string, fn func()) (err error) {
 	fn()
 	return nil
 }
+
+// SaveState keeps a value for the action's post step (GITHUB_STATE), which
+// reads it with State. Outside Actions it does nothing.
+func (r *Runtime) SaveState(name, value string) error {
+	if !r.InActions() {
+		return nil
+	}
+	if r.getenv("GITHUB_STATE") == "" {
+		return fmt.Errorf("save state %q: GITHUB_STATE is not set; the runner provides it to every step", name)
+	}
+	return r.fileCommand("save state "+name, func() { r.act.SaveState(name, value) })
+}
+
+// State returns a value the main step saved with SaveState; the runner
+// hands it to the post step as STATE_<name>.
+func (r *Runtime) State(name string) string { return r.getenv("STATE_" + name) }

@@ -116,3 +116,26 @@ func TestEvent(t *testing.T) {
 		t.Errorf("Event() without a path: error = %v", err)
 	}
 }
+
+func TestState(t *testing.T) {
+	t.Parallel()
+	stateFile := filepath.Join(t.TempDir(), "state")
+	rt, _ := runtime(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STATE": stateFile, "STATE_handles": `[{"provider":"kind"}]`})
+	if err := rt.SaveState("handles", `[{"provider":"existing"}]`); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(stateFile); !strings.HasPrefix(string(got), "handles<<") || !strings.Contains(string(got), `[{"provider":"existing"}]`) {
+		t.Errorf("GITHUB_STATE = %q", got)
+	}
+	if got := rt.State("handles"); got != `[{"provider":"kind"}]` {
+		t.Errorf("State() = %q", got)
+	}
+	unset, _ := runtime(t, map[string]string{"GITHUB_ACTIONS": "true"})
+	if err := unset.SaveState("handles", "x"); err == nil || !strings.Contains(err.Error(), "GITHUB_STATE is not set") {
+		t.Errorf("SaveState() without GITHUB_STATE: error = %v", err)
+	}
+	cli, _ := runtime(t, map[string]string{})
+	if err := cli.SaveState("handles", "x"); err != nil {
+		t.Errorf("SaveState() outside Actions: %v", err)
+	}
+}

@@ -54,6 +54,9 @@ func Run(ctx context.Context, args []string, sys IO) int {
 		}
 		return ExitError
 	}
+	if len(args) > 0 && args[0] == PostCommand {
+		return runPost(ctx, rt, sys)
+	}
 	in, err := readInputs(rt, args, sys.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
@@ -84,8 +87,10 @@ func prepare(rt *actionio.Runtime, in stage.Inputs, sys IO) (stage.Stage, *stage
 		errs = append(errs, errors.New("input manifests is empty; give the path or glob of your Kubernetes YAML, e.g. deploy"))
 	}
 	if in.KubernetesVersion != "" {
-		if env.Target, err = kubeversion.Parse(in.KubernetesVersion); err != nil {
+		if env.Targets, err = kubeversion.ParseList(in.KubernetesVersion); err != nil {
 			errs = append(errs, fmt.Errorf("input kubernetes-version: %w", err))
+		} else {
+			env.Target = env.Targets[0]
 		}
 	}
 	if env.Config, err = config.Load(in.Repo, in.Config); err != nil {

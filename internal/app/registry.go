@@ -7,6 +7,7 @@ import (
 
 	"github.com/shipgate/shipgate/internal/stage"
 	"github.com/shipgate/shipgate/internal/stage/mergecheck"
+	"github.com/shipgate/shipgate/internal/stage/sandbox"
 )
 
 // stages maps each value of the stage input to its implementation; a nil
@@ -14,7 +15,7 @@ import (
 var stages = map[string]stage.Stage{
 	"merge-check": mergecheck.Stage{},
 	"build":       nil,
-	"sandbox":     nil,
+	"sandbox":     sandbox.Stage{},
 	"smoke":       nil,
 	"promote":     nil,
 	"rollback":    nil,

@@ -72,3 +72,51 @@ func SetImages(u *unstructured.Unstructured, images map[string]string) ([]string
 	}
 	return changed, nil
 }
+
+// ImagesFor returns, for the workloads of objs, the container name → image
+// map that gives image to every container (and init container) whose image
+// has the same repository as image (e.g. ghcr.io/octo/shop:pr-7 for
+// ghcr.io/octo/shop:1.2 or ghcr.io/octo/shop@sha256:…). Containers of
+// other repositories keep their images.
+func ImagesFor(objs []Object, image string) map[string]string {
+	want := Repository(image)
+	out := map[string]string{}
+	for _, o := range objs {
+		path := podSpecPath(o.ID())
+		if path == nil {
+			continue
+		}
+		for _, field := range []string{"initContainers", "containers"} {
+			list, _, _ := unstructured.NestedSlice(o.Obj.Object, append(slices.Clone(path), field)...)
+			for _, c := range list {
+				m, _ := c.(map[string]any)
+				name, _ := m["name"].(string)
+				img, _ := m["image"].(string)
+				if name != "" && Repository(img) == want {
+					out[name] = image
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Repository returns an image reference without its tag and digest, and
+// with docker.io/library/ spelled out, so references to the same
+// repository compare equal.
+func Repository(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	first, _, _ := strings.Cut(ref, "/")
+	switch {
+	case !strings.Contains(ref, "/"):
+		ref = "docker.io/library/" + ref
+	case !strings.ContainsAny(first, ".:") && first != "localhost":
+		ref = "docker.io/" + ref
+	}
+	return ref
+}

@@ -91,3 +91,40 @@ func TestSetImagesNone(t *testing.T) {
 		t.Errorf("SetImages(nil) = %v, %v", got, err)
 	}
 }
+
+func TestRepository(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"nginx":                              "docker.io/library/nginx",
+		"nginx:1.27":                         "docker.io/library/nginx",
+		"library/nginx@sha256:abc":           "docker.io/library/nginx",
+		"ghcr.io/octo/shop:pr-7":             "ghcr.io/octo/shop",
+		"ghcr.io/octo/shop@sha256:0123":      "ghcr.io/octo/shop",
+		"localhost:5000/shop:v1":             "localhost:5000/shop",
+		"registry.local:5000/team/shop:v1.2": "registry.local:5000/team/shop",
+	} {
+		if got := Repository(in); got != want {
+			t.Errorf("Repository(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestImagesFor(t *testing.T) {
+	t.Parallel()
+	dep := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "web"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"initContainers": []any{map[string]any{"name": "migrate", "image": "ghcr.io/octo/shop:1.0"}},
+			"containers": []any{
+				map[string]any{"name": "web", "image": "ghcr.io/octo/shop:1.0"},
+				map[string]any{"name": "proxy", "image": "envoyproxy/envoy:v1.30"},
+			},
+		}}},
+	}}
+	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"}}}
+	got := ImagesFor([]Object{{Obj: dep}, {Obj: cm}}, "ghcr.io/octo/shop@sha256:feed")
+	want := map[string]string{"migrate": "ghcr.io/octo/shop@sha256:feed", "web": "ghcr.io/octo/shop@sha256:feed"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ImagesFor() mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -62,8 +62,12 @@ type Inputs struct {
 type Env struct {
 	Inputs Inputs
 	Config config.Config
-	// Target is the parsed kubernetes-version; zero when the input is empty.
+	// Target is the parsed kubernetes-version, the newest when it lists
+	// several; zero when the input is empty.
 	Target kubeversion.Version
+	// Targets are all the versions kubernetes-version lists (with skew
+	// expanded), newest first.
+	Targets []kubeversion.Version
 	RT     *actionio.Runtime
 	Job    actionio.Job
 	// Event is the triggering event; nil outside Actions.
@@ -82,4 +86,17 @@ type Stage interface {
 	// Run does the stage's work and returns one result per target (e.g. per
 	// pull request checked). An error means the stage could not run.
 	Run(ctx context.Context, env *Env) ([]report.Target, error)
+}
+
+// HeadSHA is the commit a stage's check run belongs to: the pull request's
+// or merge group's head, else the commit the workflow runs on; empty
+// outside Actions.
+func (e *Env) HeadSHA() string {
+	switch {
+	case e.Event != nil && e.Event.PullRequest != nil:
+		return e.Event.PullRequest.Head.SHA
+	case e.Event != nil && e.Event.MergeGroup != nil:
+		return e.Event.MergeGroup.HeadSHA
+	}
+	return e.Job.SHA
 }
