@@ -68,8 +68,8 @@ type Env struct {
 	// Targets are all the versions kubernetes-version lists (with skew
 	// expanded), newest first.
 	Targets []kubeversion.Version
-	RT     *actionio.Runtime
-	Job    actionio.Job
+	RT      *actionio.Runtime
+	Job     actionio.Job
 	// Event is the triggering event; nil outside Actions.
 	Event *actionio.Event
 	// GitHub is nil outside Actions.
