@@ -63,6 +63,8 @@ type step struct {
 	code    int
 	log     string
 	outputs map[string]string
+	// state is what the step saved for its post step (GITHUB_STATE).
+	state   map[string]string
 	summary string
 	ws      string
 }
@@ -119,8 +121,8 @@ func runWith(t testing.TB, srv *ghemu.Server, ws, eventName string, event map[st
 	if err := os.WriteFile(eventPath, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	outPath, sumPath := filepath.Join(tmp, "output"), filepath.Join(tmp, "summary")
-	for _, p := range []string{outPath, sumPath} {
+	outPath, sumPath, statePath := filepath.Join(tmp, "output"), filepath.Join(tmp, "summary"), filepath.Join(tmp, "state")
+	for _, p := range []string{outPath, sumPath, statePath} {
 		if err := os.WriteFile(p, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +132,7 @@ func runWith(t testing.TB, srv *ghemu.Server, ws, eventName string, event map[st
 		"GITHUB_ACTIONS=true", "CI=true",
 		"GITHUB_EVENT_NAME=" + eventName, "GITHUB_EVENT_PATH=" + eventPath,
 		"GITHUB_REPOSITORY=" + repoName, "GITHUB_WORKSPACE=" + ws,
-		"GITHUB_OUTPUT=" + outPath, "GITHUB_STEP_SUMMARY=" + sumPath,
+		"GITHUB_OUTPUT=" + outPath, "GITHUB_STEP_SUMMARY=" + sumPath, "GITHUB_STATE=" + statePath,
 		"GITHUB_API_URL=" + srv.URL(), "GITHUB_SERVER_URL=https://github.com",
 		"GITHUB_RUN_ID=4242", "GITHUB_RUN_ATTEMPT=1", "RUNNER_TEMP=" + tmp,
 		"GITHUB_REF_NAME=main",
@@ -154,12 +156,14 @@ func runWith(t testing.TB, srv *ghemu.Server, ws, eventName string, event map[st
 		t.Errorf("the token appears in the log:\n%s", s.log)
 	}
 	s.outputs = readOutputs(t, outPath)
+	s.state = readOutputs(t, statePath)
 	sum, _ := os.ReadFile(sumPath)
 	s.summary = string(sum)
 	return s
 }
 
-// readOutputs parses GITHUB_OUTPUT's name<<delimiter format.
+// readOutputs parses GITHUB_OUTPUT's (and GITHUB_STATE's) name<<delimiter
+// format.
 func readOutputs(t testing.TB, p string) map[string]string {
 	t.Helper()
 	f, err := os.Open(p)

@@ -36,7 +36,7 @@ func runPost(ctx context.Context, rt *actionio.Runtime, sys IO) int {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
 	defer cancel()
-	spec := provider.Spec{Kubeconfig: in.Kubeconfig, KubeconfigPath: in.KubeconfigPath, Logf: rt.Logf}
+	spec := provider.Spec{Kubeconfig: in.Kubeconfig, KubeconfigPath: in.KubeconfigPath, Workspace: in.Repo, Logf: rt.Logf}
 	var errs []error
 	for _, h := range handles {
 		if h.Provider == "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shipgate/shipgate/internal/stage"
+	"github.com/shipgate/shipgate/internal/stage/build"
 	"github.com/shipgate/shipgate/internal/stage/mergecheck"
 	"github.com/shipgate/shipgate/internal/stage/sandbox"
 )
@@ -14,7 +15,7 @@ import (
 // entry is a stage documented in action.yml that this version does not have.
 var stages = map[string]stage.Stage{
 	"merge-check": mergecheck.Stage{},
-	"build":       nil,
+	"build":       build.Stage{},
 	"sandbox":     sandbox.Stage{},
 	"smoke":       nil,
 	"promote":     nil,

@@ -98,6 +98,7 @@ func newPodNetwork(ctx context.Context, logf func(string, ...any)) (*podnet.Netw
 		cidr := fmt.Sprintf("198.18.%d.0/24", block)
 		net, err := podnet.New(ctx, podnet.Options{Name: fmt.Sprintf("lp%d", block), CIDR: cidr, Logger: logger(logf)})
 		if err == nil {
+			logf("pod network: netns %s, pod CIDR %s", net.Namespace(), cidr)
 			return net, cidr, nil
 		}
 		errs = append(errs, err)

@@ -43,6 +43,9 @@ type Spec struct {
 	NodeImage string
 	// KindConfig is a kind config file.
 	KindConfig string
+	// ImageArchive is an image archive (docker save) kind loads into its
+	// nodes: the pull request's image for this runner's architecture.
+	ImageArchive string
 	// Kubeconfig is kubeconfig content for Existing (a secret).
 	Kubeconfig string
 	// KubeconfigPath is a kubeconfig file for Existing.

@@ -36,7 +36,16 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 		return env.RT.SaveState(provider.StateKey, provider.EncodeHandles(*handles))
 	}
 
-	// 1. Create the cluster and namespace; the handle is saved before
+	// 1. Pull the image under test for this runner (kind loads it into its
+	// nodes as it creates them).
+	archive, podImage, dropArchive, err := pullImage(ctx, env, s)
+	if err != nil {
+		return t, err
+	}
+	defer dropArchive()
+	sp.ImageArchive = archive
+
+	// 2. Create the cluster and namespace; the handle is saved before
 	// anything exists, so the post step can remove a half-made cluster.
 	began := env.Now()
 	cl, err := provider.Open(ctx, sp, save)
@@ -54,12 +63,6 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 		return t, err
 	}
 
-	// 2. Load the image under test into the nodes (kind only: the others
-	// pull it from its registry).
-	if err := loadImage(ctx, env, cl); err != nil {
-		return t, err
-	}
-
 	// 3–5. Load the manifests, apply them server-side, wait for readiness.
 	kc, err := kube.NewClient(cl.Config)
 	if err != nil {
@@ -67,7 +70,7 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 	}
 	dep, err := deploy.Run(ctx, kc, deploy.Options{
 		Root: env.Inputs.Repo, Manifests: env.Inputs.Manifests, Namespace: cl.Handle.UsedNamespace,
-		Image: env.Inputs.Image, Timeout: s.timeout, Logf: env.RT.Logf,
+		Image: podImage, Timeout: s.timeout, Logf: env.RT.Logf,
 	})
 	if err != nil {
 		return t, fmt.Errorf("sandbox %s: deploy: %w", cmpOr(version, s.provider), err)

@@ -1,0 +1,10 @@
+package vet
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestPrint(t *testing.T) {
+	fmt.Printf("%d\n", "replicas")
+}
