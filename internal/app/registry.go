@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shipgate/shipgate/internal/stage"
+	"github.com/shipgate/shipgate/internal/stage/automerge"
 	"github.com/shipgate/shipgate/internal/stage/build"
 	"github.com/shipgate/shipgate/internal/stage/mergecheck"
 	"github.com/shipgate/shipgate/internal/stage/sandbox"
@@ -18,6 +19,7 @@ var stages = map[string]stage.Stage{
 	"build":       build.Stage{},
 	"sandbox":     sandbox.Stage{},
 	"smoke":       nil,
+	"auto-merge":  automerge.Stage{},
 	"promote":     nil,
 	"rollback":    nil,
 }

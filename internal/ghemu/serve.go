@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,11 +30,15 @@ type exchange struct {
 	requestID   string
 	annotations int
 	fault       bool
+	// token is the token the request authenticated with.
+	token string
+	// op names a request that has no OpenAPI operation (GraphQL).
+	op string
 }
 
 func (ex *exchange) operationID() string {
 	if ex.route == nil || ex.route.Operation == nil {
-		return ""
+		return ex.op
 	}
 	return ex.route.Operation.OperationID
 }
@@ -80,13 +85,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handle(ex *exchange) reply {
+	if ex.req.URL.Path == GraphQLPath {
+		return s.handleGraphQL(ex)
+	}
 	rel, ok := strings.CutPrefix(ex.req.URL.Path, BasePath)
 	if !ok || !strings.HasPrefix(rel, "/") {
 		s.addViolation(ex, "outside "+BasePath+"/: the client did not resolve the path against the API base URL")
 		return notFound(restDocs)
 	}
 	ex.path = rel
-	if rep, ok := s.authenticate(ex); !ok {
+	if rep, ok := s.authenticate(ex, restDocs); !ok {
 		return rep
 	}
 	route, params, err := s.spec.router.FindRoute(ex.req)
@@ -111,7 +119,7 @@ func (s *Server) handle(ex *exchange) reply {
 		ex.fault = true
 		return rep
 	}
-	if s.cfg.readOnly && ex.req.Method != http.MethodGet && ex.req.Method != http.MethodHead {
+	if s.cfg.readOnly && ex.token == s.cfg.token && ex.req.Method != http.MethodGet && ex.req.Method != http.MethodHead {
 		ex.fault = true
 		return errorReply(http.StatusForbidden, msgNotAccessible, ex.docURL())
 	}
@@ -126,17 +134,20 @@ func (s *Server) handle(ex *exchange) reply {
 	return h(s, ex)
 }
 
-// authenticate accepts "Bearer TOKEN" and "token TOKEN".
-func (s *Server) authenticate(ex *exchange) (reply, bool) {
+// authenticate accepts "Bearer TOKEN" and "token TOKEN" for the token and
+// the extra tokens, and records which one the request carried.
+func (s *Server) authenticate(ex *exchange, docURL string) (reply, bool) {
 	h := ex.req.Header.Get("Authorization")
 	if h == "" {
-		return errorReply(http.StatusUnauthorized, "Requires authentication", restDocs), false
+		return errorReply(http.StatusUnauthorized, "Requires authentication", docURL), false
 	}
 	scheme, token, _ := strings.Cut(h, " ")
-	if (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) && token == s.cfg.token {
+	known := token == s.cfg.token || slices.Contains(s.cfg.extraTokens, token)
+	if (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) && known {
+		ex.token = token
 		return reply{}, true
 	}
-	return errorReply(http.StatusUnauthorized, "Bad credentials", restDocs), false
+	return errorReply(http.StatusUnauthorized, "Bad credentials", docURL), false
 }
 
 // send adds GitHub's headers, validates the response and writes it.
@@ -169,6 +180,7 @@ func (s *Server) send(w http.ResponseWriter, ex *exchange, rep reply, n int) {
 		Method: ex.req.Method, Path: ex.path, Query: ex.req.URL.RawQuery, Operation: ex.operationID(),
 		Status: rep.status, RequestBytes: len(ex.body), Annotations: ex.annotations, Fault: ex.fault,
 	})
+	s.callTokens = append(s.callTokens, ex.token)
 	s.mu.Unlock()
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(body)

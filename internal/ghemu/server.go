@@ -3,6 +3,7 @@ package ghemu
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -33,11 +34,21 @@ type config struct {
 	token    string
 	readOnly bool
 	now      func() time.Time
+	// extraTokens are accepted beside token (WithExtraToken).
+	extraTokens []string
 }
 
 // WithToken sets the token requests must carry (Bearer or token scheme).
 func WithToken(token string) Option {
 	return func(c *config) { c.token = token }
+}
+
+// WithExtraToken makes the emulator accept another token beside Token(),
+// e.g. a GitHub App token or PAT a workflow passes besides GITHUB_TOKEN.
+// WithReadOnlyToken does not apply to it. CallsWithToken tells which
+// token each request carried.
+func WithExtraToken(token string) Option {
+	return func(c *config) { c.extraTokens = append(c.extraTokens, token) }
 }
 
 // WithReadOnlyToken makes every write (any method but GET and HEAD) answer
@@ -69,8 +80,10 @@ type Server struct {
 	merges     []Merge
 	faults     []*FaultRule
 	calls      []Call
+	callTokens []string // the token of each call, by index
 	violations []Violation
 	bugs       []string
+	graphql    graphqlState
 }
 
 // New starts an emulator for the test and closes it at cleanup, failing the
@@ -86,8 +99,8 @@ func New(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.token == "" {
-		t.Fatal("ghemu: WithToken(\"\"): the token must not be empty")
+	if cfg.token == "" || slices.Contains(cfg.extraTokens, "") {
+		t.Fatal("ghemu: WithToken(\"\") or WithExtraToken(\"\"): a token must not be empty")
 	}
 	s := &Server{t: t, spec: sp, cfg: cfg, repos: map[string]*repo{}}
 	s.rateReset = s.now().Add(time.Hour)
@@ -110,6 +123,20 @@ func (s *Server) URL() string {
 // Token returns the token requests must carry.
 func (s *Server) Token() string {
 	return s.cfg.token
+}
+
+// CallsWithToken returns the requests answered so far that carried token,
+// in order.
+func (s *Server) CallsWithToken(token string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for i, c := range s.calls {
+		if s.callTokens[i] == token {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Env returns the environment variables a GitHub Actions step would see for
