@@ -142,14 +142,19 @@ func TestSandboxExistingCluster(t *testing.T) {
 			ws := sandboxWorkspace(t, tc.edit)
 			head := fakeSHA(tc.name)
 			ev := pullEvent(t, 10+i, head, fakeSHA("base"))
+			srv.AddPull(repoName, ghemu.Pull{Number: 10 + i, HeadSHA: head, BaseSHA: fakeSHA("base"), HeadRef: "feature", BaseRef: "main"})
 			inputs := map[string]string{
 				"stage": "sandbox", "provider": "existing", "kubeconfig": string(kubeconfig),
 				"config": "shipgate.yml", "timeout": "60s", "keep-on-failure": fmt.Sprint(tc.keep),
 			}
 			s := runStep(t, srv, ws, "pull_request", ev, inputs, "GITHUB_RUN_ID="+runID)
+			// The runner hides masked values; the token shows nowhere else.
 			token := g.Cluster.Config.BearerToken
-			if token == "" || strings.Contains(s.log, token) {
-				t.Errorf("the cluster's token is empty or appears in the log")
+			if !strings.Contains(s.log, "::add-mask::"+token+"\n") {
+				t.Errorf("the cluster's token %q is not masked", token)
+			}
+			if strings.Count(s.log, token) != 1 {
+				t.Errorf("the cluster's token appears in the log beyond its mask")
 			}
 			wantCode := 0
 			if tc.wantFail != nil {
@@ -177,6 +182,9 @@ func TestSandboxExistingCluster(t *testing.T) {
 				case !failing && c.Failure != nil && tc.wantFail == nil:
 					t.Errorf("case %s failed: %s", name, c.Failure.Data)
 				}
+			}
+			if testing.Verbose() {
+				t.Log(s.log)
 			}
 			cr := checkRunFor(t, srv, head)
 			if cr.Name != "shipgate / sandbox (v1.33.0)" || cr.Status != "completed" {

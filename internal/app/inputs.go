@@ -118,18 +118,23 @@ func parseFlags(args []string, stderr io.Writer) (stage.Inputs, error) {
 	return in, nil
 }
 
-// maskKubeconfig masks a kubeconfig input whole and line by line, so no
-// credential in it (a token, a client key) shows in a log.
+// maskKubeconfig masks the credentials in a kubeconfig input (tokens,
+// passwords, client keys and certificates), each value on its own, so none
+// shows in a log even when quoted alone. Other values (server, names) are
+// left readable.
 func maskKubeconfig(rt *actionio.Runtime, kubeconfig string) {
-	if kubeconfig == "" {
-		return
-	}
-	rt.Mask(kubeconfig)
 	for _, line := range strings.Split(kubeconfig, "\n") {
-		if _, v, ok := strings.Cut(line, ":"); ok && len(strings.TrimSpace(v)) >= 8 {
-			rt.Mask(strings.TrimSpace(v))
+		key, v, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- ")), ":")
+		if ok && secretKeys[strings.Trim(key, `"' `)] {
+			rt.Mask(strings.Trim(strings.TrimSpace(v), `"'`))
 		}
 	}
+}
+
+// secretKeys are the kubeconfig fields that hold credentials.
+var secretKeys = map[string]bool{
+	"token": true, "password": true, "client-key-data": true, "client-certificate-data": true,
+	"id-token": true, "refresh-token": true, "access-token": true, "client-secret": true,
 }
 
 // resolve makes p relative to the repository unless it is absolute or empty.

@@ -45,6 +45,7 @@ func openExisting(ctx context.Context, spec Spec, save func(Handle) error) (*Clu
 	} else {
 		c.KubeconfigFile = spec.KubeconfigPath
 	}
+	c.PodNetwork = true
 	c.Notes = append(c.Notes, fmt.Sprintf("Existing cluster at Kubernetes %s; the run deploys into its own namespace.", c.ServerVersion))
 	return c, nil
 }

@@ -50,6 +50,7 @@ func openKind(ctx context.Context, spec Spec, save func(Handle) error) (*Cluster
 	if c.ServerVersion, err = serverVersion(ctx, c.Client, time.Minute); err != nil {
 		return nil, fmt.Errorf("provider kind: %w", err)
 	}
+	c.PodNetwork = true
 	c.Notes = append(c.Notes, fmt.Sprintf("kind cluster %s, node image %s.", name, kc.NodeImage))
 	return c, nil
 }

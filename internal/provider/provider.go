@@ -85,8 +85,8 @@ type Cluster struct {
 	// Notes are lines for the report (e.g. the node image used, or that
 	// the local provider runs another version than the target).
 	Notes []string
-	// PodNetwork says whether Services answer HTTP (false for the local
-	// provider when not root).
+	// PodNetwork says whether Services answer HTTP: true for real clusters,
+	// false for the local provider when it cannot make a pod network.
 	PodNetwork bool
 
 	closers    []closer
