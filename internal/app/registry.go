@@ -10,6 +10,7 @@ import (
 	"github.com/shipgate/shipgate/internal/stage/build"
 	"github.com/shipgate/shipgate/internal/stage/mergecheck"
 	"github.com/shipgate/shipgate/internal/stage/sandbox"
+	"github.com/shipgate/shipgate/internal/stage/smoke"
 )
 
 // stages maps each value of the stage input to its implementation; a nil
@@ -18,7 +19,7 @@ var stages = map[string]stage.Stage{
 	"merge-check": mergecheck.Stage{},
 	"build":       build.Stage{},
 	"sandbox":     sandbox.Stage{},
-	"smoke":       nil,
+	"smoke":       smoke.Stage{},
 	"auto-merge":  automerge.Stage{},
 	"promote":     nil,
 	"rollback":    nil,

@@ -20,28 +20,39 @@ func Business(ctx context.Context, r *httpcheck.Resolver, b config.Business, loc
 	if len(b.JSON) == 0 && !b.Prometheus.Configured() {
 		return []result.Check{{Name: CheckBusiness, Description: "business tier: the app's JSON answers and Prometheus metrics", Skipped: NoBusinessChecks}}, nil
 	}
-	var out []result.Check
-	for _, c := range b.JSON {
-		start := time.Now()
-		o := r.Retry(ctx, c)
-		if err := fatal(ctx, o.Last.Err); err != nil {
-			return out, fmt.Errorf("business check %s: %w", c.DisplayName(), err)
-		}
-		chk := judgeJSON(c, o, loc)
-		chk.Duration = time.Since(start)
-		out = append(out, chk)
-	}
-	if !b.Prometheus.Configured() {
-		return out, nil
+	out, err := HTTPChecks(ctx, r, "business/json/", b.JSON, loc)
+	if err != nil || !b.Prometheus.Configured() {
+		return out, err
 	}
 	prom, err := prometheusChecks(ctx, r, b.Prometheus)
 	out = append(out, prom...)
 	return out, err
 }
 
-// judgeJSON turns a retried check's outcome into a result check.
-func judgeJSON(c config.HTTPCheck, o httpcheck.Outcome, loc Locator) result.Check {
-	name := "business/json/" + c.DisplayName()
+// HTTPChecks runs HTTP checks (the business tier's JSON checks, the smoke
+// stage's checks): each is retried with backoff, up to its deadline, until
+// its answer meets its expectations. Each becomes a check named prefix
+// plus its name, whose failure has the problems and the last answer. An
+// error means the checks could not run (ctx ended, no cluster for a
+// Service).
+func HTTPChecks(ctx context.Context, r *httpcheck.Resolver, prefix string, checks []config.HTTPCheck, loc Locator) ([]result.Check, error) {
+	var out []result.Check
+	for _, c := range checks {
+		start := time.Now()
+		o := r.Retry(ctx, c)
+		if err := fatal(ctx, o.Last.Err); err != nil {
+			return out, fmt.Errorf("check %s: %w", c.DisplayName(), err)
+		}
+		chk := judgeHTTP(prefix, c, o, loc)
+		chk.Duration = time.Since(start)
+		out = append(out, chk)
+	}
+	return out, nil
+}
+
+// judgeHTTP turns a retried check's outcome into a result check.
+func judgeHTTP(prefix string, c config.HTTPCheck, o httpcheck.Outcome, loc Locator) result.Check {
+	name := prefix + c.DisplayName()
 	chk := result.Check{
 		Name:        name,
 		Description: fmt.Sprintf("%s %s: %s; %s", o.Last.Method, o.Last.Target, describeExpect(c.Expect), o.Summary()),

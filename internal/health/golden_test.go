@@ -90,8 +90,8 @@ func TestBusinessGolden(t *testing.T) {
 		return &model.Sample{Metric: model.Metric{"job": model.LabelValue(job)}, Value: model.SampleValue(v)}
 	}
 	checks := []result.Check{
-		judgeJSON(version, httpcheck.Outcome{Last: last, Problems: []string{`json .version = "v1", want "v2"`}, Attempts: 6, Elapsed: 5100 * time.Millisecond}, at),
-		judgeJSON(config.HTTPCheck{Endpoint: config.Endpoint{URL: "http://127.0.0.1:8080/healthz"}, Expect: config.Expect{Status: 204, BodyContains: "ok", MaxLatency: time.Second}},
+		judgeHTTP("business/json/", version, httpcheck.Outcome{Last: last, Problems: []string{`json .version = "v1", want "v2"`}, Attempts: 6, Elapsed: 5100 * time.Millisecond}, at),
+		judgeHTTP("business/json/", config.HTTPCheck{Endpoint: config.Endpoint{URL: "http://127.0.0.1:8080/healthz"}, Expect: config.Expect{Status: 204, BodyContains: "ok", MaxLatency: time.Second}},
 			httpcheck.Outcome{Last: httpcheck.Observation{Method: "GET", Target: "http://127.0.0.1:8080/healthz", Status: 204, Latency: time.Millisecond}, Attempts: 2, Elapsed: 260 * time.Millisecond}, at),
 		judgeQuery(config.PromQuery{Name: "errors", Query: `sum by (job) (rate(http_errors_total[5m]))`, Max: f(0.05)}, "http://127.0.0.1:9090",
 			model.Vector{sample("web", 0.01), sample("api", 0.2), sample("cart", 0.07)}, nil, nil),

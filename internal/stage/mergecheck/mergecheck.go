@@ -86,21 +86,7 @@ func (Stage) Run(ctx context.Context, env *stage.Env) ([]report.Target, error) {
 // moved since the event, and returns its tip. On the CLI a repository
 // without an origin uses its local branch.
 func baseTip(ctx context.Context, env *stage.Env, repo *gitmerge.Repo, base string) (string, error) {
-	local := "refs/shipgate/base/" + base
-	hasOrigin, err := repo.HasRemote(ctx, "origin")
-	if err != nil {
-		return "", err
-	}
-	if !hasOrigin {
-		if env.Event != nil {
-			return "", fmt.Errorf("the workspace %s has no origin remote; check the repository out with actions/checkout first", env.Inputs.Repo)
-		}
-		return repo.ResolveCommit(ctx, base)
-	}
-	if err := repo.Fetch(ctx, "origin", fmt.Sprintf("+refs/heads/%s:%s", base, local)); err != nil {
-		return "", fmt.Errorf("fetch base branch %s: %w", base, err)
-	}
-	return repo.ResolveCommit(ctx, local)
+	return repo.BranchTip(ctx, base, env.Event != nil)
 }
 
 // head makes sure the head commit is in the repository and returns its SHA.
