@@ -60,15 +60,28 @@ func watchedClientset(objs ...runtime.Object) (*fake.Clientset, <-chan struct{})
 // then checks Run returned nil. It returns once the pod watch is open.
 func runController(t *testing.T, n *Network) (*Controller, kubernetes.Interface) {
 	t.Helper()
+	return runControllerWith(t, n, ControllerOptions{})
+}
+
+// runControllerWith is runController with options; Run must return within
+// 10s of the test's end, draining pods or not.
+func runControllerWith(t *testing.T, n *Network, opts ControllerOptions) (*Controller, kubernetes.Interface) {
+	t.Helper()
 	client, watching := watchedClientset()
-	c := NewController(client, n, ControllerOptions{Logger: testLogger{t}, SyncTimeout: 10 * time.Second})
+	opts.Logger, opts.SyncTimeout = testLogger{t}, 10*time.Second
+	c := NewController(client, n, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- c.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-errc; err != nil {
-			t.Errorf("Run: %v", err)
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return within 10s of its context's end")
 		}
 		if got := c.Serving(); len(got) != 0 {
 			t.Errorf("Serving after Run returned: %v", got)
@@ -255,5 +268,93 @@ func TestControllerStopsWithNetwork(t *testing.T) {
 	}
 	if out, _ := ipOut(t, "ss", "-N", n.Namespace(), "-Hltn"); strings.Contains(out, "198.18.24.5") {
 		t.Errorf("listener left after Run: %s", out)
+	}
+}
+
+// TestControllerDrain deletes a served pod and watches how long its server
+// goes on answering: DrainPeriod, counted from when the controller saw the
+// deletion, or not at all when it is negative.
+func TestControllerDrain(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		octet    int
+		drain    time.Duration
+		min, max time.Duration // from Delete to the server's end
+	}{
+		{"drains", 25, 3 * time.Second, 3 * time.Second, 6 * time.Second},
+		{"no drain", 26, -1, 0, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n := newTestNetwork(t, fmt.Sprintf("drain%d", tt.octet), tt.octet)
+			c, client := runControllerWith(t, n, ControllerOptions{DrainPeriod: tt.drain})
+			ip := fmt.Sprintf("198.18.%d.5", tt.octet)
+			pods := client.CoreV1().Pods("x")
+			if _, err := pods.Create(t.Context(), testPod("x", "old", ip, versionEnv("v1"), 80), metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			waitServing(t, c, map[string]string{ip + ":80": "x/old"})
+			deleted := time.Now()
+			if err := pods.Delete(t.Context(), "old", metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			// It answers until it stops; then it is gone with its address.
+			lastOK := deleted
+			for time.Since(deleted) < tt.max+2*time.Second {
+				if _, err := get(t.Context(), n, "http://"+ip+"/"); err != nil {
+					break
+				}
+				lastOK = time.Now()
+				time.Sleep(20 * time.Millisecond)
+			}
+			served := lastOK.Sub(deleted)
+			t.Logf("answered for %v after the delete", served)
+			if served < tt.min-200*time.Millisecond || served > tt.max { // 200ms: the gap between two GETs
+
+				t.Errorf("the deleted pod answered for %v, want %v to %v", served, tt.min, tt.max)
+			}
+			waitServing(t, c, map[string]string{})
+			if got := nsAddrs(t, n); got != "" {
+				t.Errorf("namespace addresses after the drain = %q, want none", got)
+			}
+		})
+	}
+}
+
+// TestControllerDrainHandover gives a draining pod's IP to a new pod, as
+// kwok does: the new pod is served at once, and Run stops a pod still
+// draining when it returns.
+func TestControllerDrainHandover(t *testing.T) {
+	t.Parallel()
+	n := newTestNetwork(t, "handover", 27)
+	c, client := runControllerWith(t, n, ControllerOptions{DrainPeriod: time.Minute})
+	pods := client.CoreV1().Pods("x")
+	ctx := t.Context()
+	if _, err := pods.Create(ctx, testPod("x", "old", "198.18.27.5", versionEnv("old"), 80), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitServing(t, c, map[string]string{"198.18.27.5:80": "x/old"})
+	if err := pods.Delete(ctx, "old", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustGet(t, n, "http://198.18.27.5/"); r.version != "old" {
+		t.Errorf("while draining, GET answered version %q, want old", r.version)
+	}
+	if _, err := pods.Create(ctx, testPod("x", "new", "198.18.27.5", versionEnv("new"), 80), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitServing(t, c, map[string]string{"198.18.27.5:80": "x/new"}) // long before the minute
+	if r := mustGet(t, n, "http://198.18.27.5/"); r.version != "new" {
+		t.Errorf("after the handover, GET answered version %q, want new", r.version)
+	}
+	// Deleted again and left draining: Run's end must stop it.
+	if err := pods.Delete(ctx, "new", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := c.Serving(); len(got) != 1 {
+		t.Errorf("Serving while draining = %v, want the draining pod", got)
 	}
 }
