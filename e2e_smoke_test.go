@@ -1,0 +1,164 @@
+package main_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/shipgate/shipgate/internal/ghemu"
+	"github.com/shipgate/shipgate/internal/gittest"
+	"github.com/shipgate/shipgate/internal/monitor"
+	"github.com/shipgate/shipgate/internal/provider"
+	"github.com/shipgate/shipgate/internal/provingground"
+)
+
+const smokeConfig = `smoke:
+  checks:
+    - name: version
+      service: web
+      path: /api/version
+      deadline: 10s
+      expect:
+        json: [{path: .version, equals: %s}]
+  disruption:
+    endpoints:
+      - name: web
+        service: web
+        path: /
+`
+
+// TestSmokeRolloutUnderWatch runs the smoke stage as the runner runs it on
+// a pull request: the base branch's version is deployed into a fresh
+// namespace of a real control plane with a pod network, the monitor
+// watches the rollout to the pull request's version, and the smoke checks
+// and command run after it.
+func TestSmokeRolloutUnderWatch(t *testing.T) {
+	t.Parallel()
+	g := provingground.StartT(t)
+	srv := ghemu.New(t)
+	kubeconfig, err := os.ReadFile(g.Cluster.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, err := os.ReadFile(filepath.Join("testdata", "sandbox", "deploy", "web.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		strategy string // replaces the rolling update's maxUnavailable/maxSurge
+		want     string // the version the smoke check expects
+		command  string
+		// wantFail maps failing JUnit cases to text their failure has.
+		wantFail map[string]string
+	}{
+		{name: "rolling update with maxUnavailable 0 is zero-downtime", want: "v2"},
+		{
+			name:     "maxUnavailable 100% is measured as disruption",
+			strategy: "      maxUnavailable: 100%\n      maxSurge: 0\n",
+			want:     "v2",
+			wantFail: map[string]string{
+				monitor.DisruptionCheck("web", "new-connections"):    "exceeds max-disruption 0s",
+				monitor.DisruptionCheck("web", "reused-connections"): "exceeds max-disruption 0s",
+			},
+		},
+		{
+			name:     "a failing smoke check names the request and the evidence; the command sees the cluster",
+			want:     "v3",
+			command:  `test -s "$KUBECONFIG" && echo "namespace $SHIPGATE_NAMESPACE" && exit 3`,
+			wantFail: map[string]string{"smoke/version": `json .version = "v2", want "v3"`, "smoke-command": "exit"},
+		},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			base := string(web)
+			head := strings.Replace(base, "value: v1", "value: v2", 1)
+			if tc.strategy != "" {
+				head = strings.Replace(head, "      maxUnavailable: 0\n      maxSurge: 1\n", tc.strategy, 1)
+				base = strings.Replace(base, "      maxUnavailable: 0\n      maxSurge: 1\n", tc.strategy, 1)
+			}
+			repos := gittest.New(t)
+			cfg := fmt.Sprintf(smokeConfig, tc.want)
+			repos.Work.Commit("main", gittest.Files{"deploy/web.yaml": base, "shipgate.yml": cfg}, "web v1")
+			repos.Push("main")
+			baseSHA := repos.Work.RevParse("refs/heads/main")
+			repos.Work.Branch("feature", baseSHA)
+			headSHA := repos.Work.Commit("feature", gittest.Files{"deploy/web.yaml": head}, "web v2")
+			repos.PullRequest(20+i, "feature")
+			repos.PullRequestMerge(20+i, "main")
+			ws := repos.Clone(fmt.Sprintf("refs/pull/%d/merge", 20+i), 1).Dir
+			srv.AddPull(repoName, ghemu.Pull{Number: 20 + i, HeadSHA: headSHA, BaseSHA: baseSHA, HeadRef: "feature", BaseRef: "main"})
+
+			runID := fmt.Sprint(6000 + i)
+			inputs := map[string]string{
+				"stage": "smoke", "kubeconfig": string(kubeconfig), "config": "shipgate.yml",
+				"disruption": "true", "timeout": "60s", "smoke-command": tc.command,
+			}
+			s := runStep(t, srv, ws, "pull_request", pullEvent(t, 20+i, headSHA, baseSHA), inputs, "GITHUB_RUN_ID="+runID)
+			wantCode := 0
+			if tc.wantFail != nil {
+				wantCode = 1
+			}
+			if s.code != wantCode {
+				t.Fatalf("exit code %d, want %d; log:\n%s", s.code, wantCode, s.log)
+			}
+			cases := readJUnit(t, s)
+			names := []string{"rollout/base-deploy", "deploy/ready", "smoke/version",
+				monitor.DisruptionCheck("web", "new-connections"), monitor.DisruptionCheck("web", "reused-connections"), monitor.DeploymentCheck("web")}
+			if tc.command != "" {
+				names = append(names, "smoke-command")
+			}
+			for _, name := range names {
+				c, ok := cases[name]
+				if !ok {
+					t.Errorf("JUnit has no case %q; it has %v", name, keys(cases))
+					continue
+				}
+				want, failing := tc.wantFail[name]
+				switch {
+				case failing && c.Failure == nil:
+					t.Errorf("case %s passed, want a failure containing %q", name, want)
+				case failing && !strings.Contains(c.Failure.Message+c.Failure.Data, want):
+					t.Errorf("case %s failure = %q, want it to contain %q", name, c.Failure.Message+c.Failure.Data, want)
+				case !failing && c.Failure != nil:
+					t.Errorf("case %s failed: %s", name, c.Failure.Data)
+				}
+			}
+			if tc.command != "" && !strings.Contains(s.log, "namespace "+provider.NamespaceFor(runID+"-1-smoke")) {
+				t.Errorf("the smoke command's output (with the namespace it was given) is not in the log:\n%s", s.log)
+			}
+			// The intervals and the timeline are in the report directory.
+			f, err := os.Open(filepath.Join(ws, s.outputs["intervals-path"]))
+			if err != nil {
+				t.Fatalf("output intervals-path %q: %v", s.outputs["intervals-path"], err)
+			}
+			intervals, err := monitor.ReadJSONLines(f)
+			f.Close()
+			if err != nil || len(intervals) == 0 {
+				t.Fatalf("intervals: %d, %v", len(intervals), err)
+			}
+			if html, err := os.ReadFile(filepath.Join(ws, s.outputs["timeline-path"])); err != nil || !strings.Contains(string(html), "deployment/web") {
+				t.Errorf("output timeline-path %q: %v, or it does not show deployment/web", s.outputs["timeline-path"], err)
+			}
+			// The stage's own namespace is gone when it ends.
+			ns := s.outputs["namespace"]
+			if _, err := g.Client.CoreV1().Namespaces().Get(t.Context(), ns, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				t.Errorf("namespace %q after the stage: %v, want it deleted", ns, err)
+			}
+		})
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
