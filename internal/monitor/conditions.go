@@ -14,15 +14,28 @@ import (
 
 // Sources of the Conditions sampler's intervals.
 const (
-	SourceConditions  = "conditions" // the watch window, and watch errors
+	// SourceConditions: one Info interval per watched kind for the whole
+	// watch ("ns/shop watch/pods"), and an instant Warning per failed watch.
+	SourceConditions = "conditions"
+	// SourceDeployment, SourceStatefulSet, SourceDaemonSet: a workload
+	// condition's status and reason from change to change, one lane per
+	// condition ("ns/shop deployment/web condition/Available"); Error while
+	// Available or Progressing is False or ReplicaFailure True.
 	SourceDeployment  = "deployment-condition"
 	SourceStatefulSet = "statefulset-condition"
 	SourceDaemonSet   = "daemonset-condition"
-	SourceReplicas    = "workload-replicas"
-	SourcePodReady    = "pod-readiness"
-	SourcePodRestart  = "pod-restart"
-	SourceContainer   = "pod-container"
-	SourceNode        = "node-condition"
+	// SourceReplicas: a workload's replica counts from change to change.
+	SourceReplicas = "workload-replicas"
+	// SourcePodReady: Warning while a pod is not Ready.
+	SourcePodReady = "pod-readiness"
+	// SourcePodRestart: an instant Error per container restart.
+	SourcePodRestart = "pod-restart"
+	// SourceContainer: a container's waiting reason (CrashLoopBackOff,
+	// ImagePullBackOff: Warning; ContainerCreating: Info).
+	SourceContainer = "pod-container"
+	// SourceNode: Error while a node is not Ready, Warning while it has a
+	// pressure condition.
+	SourceNode = "node-condition"
 )
 
 // Conditions watches a namespace's Deployments, StatefulSets, DaemonSets
@@ -61,35 +74,27 @@ func (c *Conditions) Run(ctx context.Context, rec *Recorder, started func()) err
 	defer close(stop) // before the Shutdowns, which wait for the informers
 
 	w := &watcher{t: t, namespace: c.namespace, rec: rec, ctx: ctx, restarts: map[string]map[string]int32{}}
-	handlers := []struct {
-		what string
-		inf  cache.SharedIndexInformer
-		h    cache.ResourceEventHandler
-	}{
+	kinds := []watchedKind{
 		{"deployments", ns.Apps().V1().Deployments().Informer(), w.objects(deploymentStates)},
 		{"statefulsets", ns.Apps().V1().StatefulSets().Informer(), w.objects(statefulSetStates)},
 		{"daemonsets", ns.Apps().V1().DaemonSets().Informer(), w.objects(daemonSetStates)},
 		{"pods", ns.Core().V1().Pods().Informer(), w.pods()},
 	}
 	if c.nodes {
-		handlers = append(handlers, struct {
-			what string
-			inf  cache.SharedIndexInformer
-			h    cache.ResourceEventHandler
-		}{"nodes", all.Core().V1().Nodes().Informer(), w.objects(nodeStates)})
+		kinds = append(kinds, watchedKind{"nodes", all.Core().V1().Nodes().Informer(), w.objects(nodeStates)})
 	}
 	var synced []cache.InformerSynced
 	var watched []string
-	for _, h := range handlers {
-		reg, err := h.inf.AddEventHandler(h.h)
+	for _, k := range kinds {
+		reg, err := k.informer.AddEventHandler(k.handler)
 		if err != nil {
-			return fmt.Errorf("watch %s: %w", h.what, err)
+			return fmt.Errorf("watch %s: %w", k.what, err)
 		}
-		if err := h.inf.SetWatchErrorHandler(w.watchError(h.what)); err != nil {
-			return fmt.Errorf("watch %s: %w", h.what, err)
+		if err := k.informer.SetWatchErrorHandler(w.watchError(k.what)); err != nil {
+			return fmt.Errorf("watch %s: %w", k.what, err)
 		}
 		synced = append(synced, reg.HasSynced)
-		watched = append(watched, h.what)
+		watched = append(watched, k.what)
 	}
 	ns.Start(stop)
 	all.Start(stop)
@@ -107,6 +112,13 @@ func (c *Conditions) Run(ctx context.Context, rec *Recorder, started func()) err
 		rec.Record(Interval{From: from, To: end, Level: Info, Source: SourceConditions, Locator: loc, Message: "watched " + loc})
 	}
 	return nil
+}
+
+// watchedKind is one kind the sampler watches.
+type watchedKind struct {
+	what     string
+	informer cache.SharedIndexInformer
+	handler  cache.ResourceEventHandler
 }
 
 // watcher feeds informer events to the tracker.

@@ -93,7 +93,7 @@ func (m *Monitor) Start(ctx context.Context) error {
 		case <-ready[i]:
 			continue
 		case err := <-m.done[i]:
-			m.done[i] <- err // Stop reads it again
+			m.done[i] <- nil // reported here; Stop reads this instead
 			_, stopErr := m.Stop()
 			return errors.Join(fmt.Errorf("start monitor: %s: %w", s.Name(), cmp.Or(err, errors.New("returned before sampling"))), stopErr)
 		case <-timer.C:

@@ -183,8 +183,9 @@ func TestRolloutOnProvingGround(t *testing.T) {
 	cfg := config.Disruption{Endpoints: []config.DisruptionEndpoint{{Name: "web", Endpoint: config.Endpoint{Service: "web", Path: "/hello"}}}}
 
 	// A surge rollout never leaves the Service without a Ready pod. An
-	// attempt that met only the harness's start race is tried again, at
-	// most 3 times; any other failure fails at once.
+	// attempt that met only the harness's start race is tried again, up to
+	// 5 attempts (on a loaded 2-core machine about half the first attempts
+	// meet it, later ones seldom); any other failure fails at once.
 	var intervals []Interval
 	for attempt := 1; ; attempt++ {
 		var sums []DisruptionSummary
@@ -204,8 +205,8 @@ func TestRolloutOnProvingGround(t *testing.T) {
 				t.Fatalf("surge rollout: disruption other than the harness's start race: %s", o.Message)
 			}
 		}
-		if attempt == 3 {
-			t.Fatalf("surge rollout: 3 attempts in a row met the harness's start race")
+		if attempt == 5 {
+			t.Fatalf("surge rollout: 5 attempts in a row met the harness's start race")
 		}
 	}
 	for _, c := range Evaluate(intervals, cfg) {
