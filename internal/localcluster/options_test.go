@@ -82,8 +82,8 @@ func TestResolveDefaults(t *testing.T) {
 	if s.Logf == nil {
 		t.Error("Logf is nil")
 	}
-	if n := strings.Count(string(s.stages), "kind: Stage"); n != 9 {
-		t.Errorf("kwok config has %d Stages, want 5 defaults + 4 faults", n)
+	if n := strings.Count(string(s.stages), "kind: Stage"); n != 10 {
+		t.Errorf("kwok config has %d Stages, want 5 defaults, a readiness delay and 4 faults", n)
 	}
 }
 
@@ -160,14 +160,14 @@ spec:
 	for n := range seen {
 		names = append(names, n)
 	}
-	for _, want := range []string{"node-initialize", "node-heartbeat-with-lease", "pod-ready", "pod-complete", "pod-delete",
+	for _, want := range []string{"node-initialize", "node-heartbeat-with-lease", "pod-running", "pod-ready", "pod-complete", "pod-delete",
 		"shipgate-pod-never-ready", "shipgate-pod-crashloop", "shipgate-pod-fail", "shipgate-node-not-ready", "my-slow-start"} {
 		if !seen[want] {
 			t.Errorf("Stage %s missing from %v", want, names)
 		}
 	}
-	if len(seen) != 10 {
-		t.Errorf("got %d Stages %v, want 10", len(seen), names)
+	if len(seen) != 11 {
+		t.Errorf("got %d Stages %v, want 11", len(seen), names)
 	}
 }
 

@@ -44,7 +44,7 @@ type ControllerOptions struct {
 }
 
 // Controller keeps a Server on every TCP containerPort of every pod that is
-// Running and Ready with a pod IP in the Network's CIDR, and nothing else:
+// Running (its containers started, or Ready) with a pod IP in the Network's CIDR, and nothing else:
 // a pod that stops being Ready or changes IP, ports or serving env loses its
 // servers and its address at once; a deleted pod loses them after
 // DrainPeriod.

@@ -16,8 +16,9 @@
 //
 // A Server listens on podIP:port inside the namespace; its behaviour comes
 // from the container's env (VERSION, FAIL_RATE, LATENCY). A Controller
-// watches pods and keeps one Server per containerPort of every Running and
-// Ready pod whose IP is in the CIDR.
+// watches pods and keeps one Server per containerPort of every Running pod
+// (containers started, or Ready) whose IP is in the CIDR: a real container
+// listens before its readiness probe passes.
 //
 // Safety: traffic goes only to loopback or into namespaces this package
 // made. New refuses a CIDR outside the private and benchmarking ranges or

@@ -10,11 +10,11 @@ import (
 )
 
 // desired returns what pod should have served on n: nil when it is not
-// Running and Ready, has no pod IP, its IP is outside n's CIDR (host
+// Running with its containers started (or Ready), has no pod IP, its IP is outside n's CIDR (host
 // network pods, another network) or it declares no TCP port. An error
 // says why a pod that qualifies cannot be served.
 func desired(pod *corev1.Pod, n *Network) (*want, error) {
-	if pod.Status.Phase != corev1.PodRunning || !podReady(pod) || pod.Status.PodIP == "" {
+	if pod.Status.Phase != corev1.PodRunning || !(podReady(pod) || containersRunning(pod)) || pod.Status.PodIP == "" {
 		return nil, nil
 	}
 	ip, err := netip.ParseAddr(pod.Status.PodIP)
@@ -69,4 +69,16 @@ func podReady(pod *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+func containersRunning(pod *corev1.Pod) bool {
+	if len(pod.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, cs := range pod.Status.ContainerStatuses {
+		if cs.State.Running == nil {
+			return false
+		}
+	}
+	return true
 }

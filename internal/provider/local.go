@@ -87,15 +87,16 @@ func podNetworkUnavailable() string {
 	return ""
 }
 
-// newPodNetwork makes a pod network in a free /24 of 198.18.0.0/15 (the
-// benchmarking range, never routed to anyone else), trying a few blocks in
-// case another run holds one.
+// newPodNetwork makes a pod network in a free /24 of 198.19.0.0/16 (half
+// of the benchmarking range 198.18.0.0/15, never routed to anyone else;
+// the tests' own networks use the other half), trying a few blocks in case
+// another run holds one.
 func newPodNetwork(ctx context.Context, logf func(string, ...any)) (*podnet.Network, string, error) {
-	start := 2 + os.Getpid()%120
+	start := os.Getpid() % 250
 	var errs []error
 	for i := range 5 {
-		block := 2 + (start-2+i*17)%120
-		cidr := fmt.Sprintf("198.18.%d.0/24", block)
+		block := (start + i*17) % 250
+		cidr := fmt.Sprintf("198.19.%d.0/24", block)
 		net, err := podnet.New(ctx, podnet.Options{Name: fmt.Sprintf("lp%d", block), CIDR: cidr, Logger: logger(logf)})
 		if err == nil {
 			logf("pod network: netns %s, pod CIDR %s", net.Namespace(), cidr)
