@@ -14,7 +14,7 @@ func TestRunCLIArguments(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no stage", nil, ExitError, "no stage given; use one of: merge-check"},
+		{"no stage", nil, ExitError, "no stage given; use one of: auto-merge, build, merge-check, sandbox, smoke"},
 		{"help", []string{"-h"}, ExitOK, "Usage:"},
 		{"flag before the stage", []string{"--base", "main"}, ExitError, "the stage comes first"},
 		{"unknown stage", []string{"deploy"}, ExitError, `input stage "deploy" is not a shipgate stage`},
@@ -22,6 +22,14 @@ func TestRunCLIArguments(t *testing.T) {
 		{"stray argument", []string{"merge-check", "extra"}, ExitError, `unexpected argument "extra"`},
 		{"bad version", []string{"merge-check", "--kubernetes-version", "one"}, ExitError, `input kubernetes-version: "one" is not a version`},
 		{"not a repository", []string{"merge-check", "--repo", "/nonexistent-shipgate"}, ExitError, "merge-check:"},
+		{"sandbox timeout", []string{"sandbox", "--timeout", "soon"}, ExitError, `input timeout "soon": want a Go duration above 0`},
+		{"sandbox provider", []string{"sandbox", "--provider", "minikube"}, ExitError, `input provider "minikube" is not a provider; use one of: kind, existing, local`},
+		{"sandbox keep", []string{"sandbox", "--keep-on-failure", "maybe"}, ExitError, `input keep-on-failure "maybe": use true or false`},
+		{"kind without a version", []string{"sandbox", "--provider", "kind"}, ExitError, "provider kind needs kubernetes-version"},
+		{"existing without kubeconfig", []string{"sandbox", "--provider", "existing"}, ExitError, "provider existing needs a kubeconfig"},
+		{"smoke with nothing to run", []string{"smoke"}, ExitError, "smoke has nothing to run"},
+		{"smoke disruption", []string{"smoke", "--disruption", "yes please"}, ExitError, `input disruption "yes please": use true or false`},
+		{"post without state", []string{"post"}, ExitOK, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
