@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -89,12 +91,7 @@ func fakeSHA(s string) string {
 // run per case in its own namespace, then the post step.
 func TestSandboxExistingCluster(t *testing.T) {
 	t.Parallel()
-	g := provingground.StartT(t)
-	srv := ghemu.New(t)
-	kubeconfig, err := os.ReadFile(g.Cluster.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, srv, kubeconfig := existingCluster(t)
 	tests := []struct {
 		name string
 		edit func(string) string
@@ -144,7 +141,7 @@ func TestSandboxExistingCluster(t *testing.T) {
 			ev := pullEvent(t, 10+i, head, fakeSHA("base"))
 			srv.AddPull(repoName, ghemu.Pull{Number: 10 + i, HeadSHA: head, BaseSHA: fakeSHA("base"), HeadRef: "feature", BaseRef: "main"})
 			inputs := map[string]string{
-				"stage": "sandbox", "provider": "existing", "kubeconfig": string(kubeconfig),
+				"stage": "sandbox", "provider": "existing", "kubeconfig": kubeconfig,
 				"config": "shipgate.yml", "timeout": "60s", "keep-on-failure": fmt.Sprint(tc.keep),
 			}
 			s := runStep(t, srv, ws, "pull_request", ev, inputs, "GITHUB_RUN_ID="+runID)
@@ -166,23 +163,8 @@ func TestSandboxExistingCluster(t *testing.T) {
 			if s.outputs["namespace"] != ns {
 				t.Errorf("output namespace = %q, want %q", s.outputs["namespace"], ns)
 			}
-			cases := readJUnit(t, s)
-			for _, name := range []string{"deploy/manifests", "deploy/apply", "deploy/ready", "health/basic", "service/web", "business/json/version"} {
-				c, ok := cases[name]
-				if !ok {
-					t.Errorf("JUnit has no case %q; it has %v", name, cases)
-					continue
-				}
-				want, failing := tc.wantFail[name]
-				switch {
-				case failing && c.Failure == nil:
-					t.Errorf("case %s passed, want a failure containing %q", name, want)
-				case failing && !strings.Contains(c.Failure.Message+c.Failure.Data, want):
-					t.Errorf("case %s failure = %q, want it to contain %q", name, c.Failure.Message+c.Failure.Data, want)
-				case !failing && c.Failure != nil && tc.wantFail == nil:
-					t.Errorf("case %s failed: %s", name, c.Failure.Data)
-				}
-			}
+			// A failure may fail later tiers too; a healthy run fails none.
+			checkCases(t, readJUnit(t, s), []string{"deploy/manifests", "deploy/apply", "deploy/ready", "health/basic", "service/web", "business/json/version"}, tc.wantFail, tc.wantFail == nil)
 			if testing.Verbose() {
 				t.Log(s.log)
 			}
@@ -210,6 +192,41 @@ func TestSandboxExistingCluster(t *testing.T) {
 				t.Errorf("namespace %s after the post step: %v, want it deleted", ns, err)
 			}
 		})
+	}
+}
+
+// existingCluster is a real control plane with a pod network, a GitHub
+// emulator, and the cluster's kubeconfig as the kubeconfig input takes it.
+func existingCluster(t *testing.T) (*provingground.Ground, *ghemu.Server, string) {
+	t.Helper()
+	g := provingground.StartT(t)
+	kubeconfig, err := os.ReadFile(g.Cluster.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, ghemu.New(t), string(kubeconfig)
+}
+
+// checkCases checks that each named JUnit case exists, that those in
+// wantFail fail with the text it gives, and, when othersPass, that the
+// others pass.
+func checkCases(t *testing.T, cases map[string]junitCase, names []string, wantFail map[string]string, othersPass bool) {
+	t.Helper()
+	for _, name := range names {
+		c, ok := cases[name]
+		if !ok {
+			t.Errorf("JUnit has no case %q; it has %v", name, slices.Sorted(maps.Keys(cases)))
+			continue
+		}
+		want, failing := wantFail[name]
+		switch {
+		case failing && c.Failure == nil:
+			t.Errorf("case %s passed, want a failure containing %q", name, want)
+		case failing && !strings.Contains(c.Failure.Message+c.Failure.Data, want):
+			t.Errorf("case %s failure = %q, want it to contain %q", name, c.Failure.Message+c.Failure.Data, want)
+		case !failing && c.Failure != nil && othersPass:
+			t.Errorf("case %s failed: %s", name, c.Failure.Data)
+		}
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/shipgate/shipgate/internal/gittest"
 	"github.com/shipgate/shipgate/internal/monitor"
 	"github.com/shipgate/shipgate/internal/provider"
-	"github.com/shipgate/shipgate/internal/provingground"
 )
 
 const smokeConfig = `smoke:
@@ -39,12 +38,7 @@ const smokeConfig = `smoke:
 // and command run after it.
 func TestSmokeRolloutUnderWatch(t *testing.T) {
 	t.Parallel()
-	g := provingground.StartT(t)
-	srv := ghemu.New(t)
-	kubeconfig, err := os.ReadFile(g.Cluster.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, srv, kubeconfig := existingCluster(t)
 	web, err := os.ReadFile(filepath.Join("testdata", "sandbox", "deploy", "web.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +91,7 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 
 			runID := fmt.Sprint(6000 + i)
 			inputs := map[string]string{
-				"stage": "smoke", "kubeconfig": string(kubeconfig), "config": "shipgate.yml",
+				"stage": "smoke", "kubeconfig": kubeconfig, "config": "shipgate.yml",
 				"disruption": "true", "timeout": "60s", "smoke-command": tc.command,
 			}
 			s := runStep(t, srv, ws, "pull_request", pullEvent(t, 20+i, headSHA, baseSHA), inputs, "GITHUB_RUN_ID="+runID)
@@ -108,28 +102,12 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 			if s.code != wantCode {
 				t.Fatalf("exit code %d, want %d; log:\n%s", s.code, wantCode, s.log)
 			}
-			cases := readJUnit(t, s)
 			names := []string{"rollout/base-deploy", "deploy/ready", "smoke/version",
 				monitor.DisruptionCheck("web", "new-connections"), monitor.DisruptionCheck("web", "reused-connections"), monitor.DeploymentCheck("web")}
 			if tc.command != "" {
 				names = append(names, "smoke-command")
 			}
-			for _, name := range names {
-				c, ok := cases[name]
-				if !ok {
-					t.Errorf("JUnit has no case %q; it has %v", name, keys(cases))
-					continue
-				}
-				want, failing := tc.wantFail[name]
-				switch {
-				case failing && c.Failure == nil:
-					t.Errorf("case %s passed, want a failure containing %q", name, want)
-				case failing && !strings.Contains(c.Failure.Message+c.Failure.Data, want):
-					t.Errorf("case %s failure = %q, want it to contain %q", name, c.Failure.Message+c.Failure.Data, want)
-				case !failing && c.Failure != nil:
-					t.Errorf("case %s failed: %s", name, c.Failure.Data)
-				}
-			}
+			checkCases(t, readJUnit(t, s), names, tc.wantFail, true)
 			if tc.command != "" && !strings.Contains(s.log, "namespace "+provider.NamespaceFor(runID+"-1-smoke")) {
 				t.Errorf("the smoke command's output (with the namespace it was given) is not in the log:\n%s", s.log)
 			}
@@ -153,12 +131,4 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 			}
 		})
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
