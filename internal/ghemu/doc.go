@@ -25,6 +25,12 @@
 //  7. The emulated answer is validated too; an invalid one is an emulator
 //     bug.
 //
+// GraphQL (POST /api/graphql, GraphQLPath) is checked the same way: every
+// document is parsed and validated, variables included, against GitHub's
+// published schema (npm @octokit/graphql-schema, testdata/github/graphql)
+// with gqlparser; an invalid one gets GitHub's {"errors": [...]} answer and
+// a violation. Fields the emulator does not answer are emulator bugs.
+//
 // At cleanup the test fails for every violation not taken with
 // TakeViolations and every emulator bug, so a client that sends what GitHub
 // would reject cannot pass.
