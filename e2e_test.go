@@ -163,7 +163,7 @@ func runWith(t testing.TB, srv *ghemu.Server, ws, eventName string, event map[st
 }
 
 // readOutputs parses GITHUB_OUTPUT's (and GITHUB_STATE's) name<<delimiter
-// format.
+// and name=value lines.
 func readOutputs(t testing.TB, p string) map[string]string {
 	t.Helper()
 	f, err := os.Open(p)
@@ -174,15 +174,20 @@ func readOutputs(t testing.TB, p string) map[string]string {
 	out := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		name, delim, ok := strings.Cut(sc.Text(), "<<")
+		line := sc.Text()
+		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
+			var val []string
+			for sc.Scan() && sc.Text() != delim {
+				val = append(val, sc.Text())
+			}
+			out[name] = strings.Join(val, "\n")
+			continue
+		}
+		name, val, ok := strings.Cut(line, "=")
 		if !ok {
-			t.Fatalf("GITHUB_OUTPUT line %q is not name<<delimiter", sc.Text())
+			t.Fatalf("%s line %q is neither name=value nor name<<delimiter", filepath.Base(p), line)
 		}
-		var val []string
-		for sc.Scan() && sc.Text() != delim {
-			val = append(val, sc.Text())
-		}
-		out[name] = strings.Join(val, "\n")
+		out[name] = val
 	}
 	return out
 }
