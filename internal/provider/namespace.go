@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,7 +28,7 @@ var NamespaceDeleteTimeout = 2 * time.Minute
 func NamespaceFor(runID string) string {
 	n := "shipgate-" + runID
 	if len(n) > 63 {
-		n = n[:63]
+		n = strings.TrimRight(n[:63], "-")
 	}
 	return n
 }
