@@ -24,7 +24,13 @@ const cleanupTimeout = 3 * time.Minute
 // run runs the steps: cluster, rollout under watch, smoke checks, smoke
 // command, cleanup.
 func run(ctx context.Context, env *stage.Env, s settings) (t report.Target, err error) {
-	check := env.Publisher.Begin(ctx, CheckRunName, env.HeadSHA())
+	// One check run per Kubernetes version when the workflow runs smoke in
+	// each sandbox of a version matrix.
+	name := CheckRunName
+	if v := targetVersion(env); v != "" {
+		name = fmt.Sprintf("%s (%s)", CheckRunName, v)
+	}
+	check := env.Publisher.Begin(ctx, name, env.HeadSHA())
 	res := result.Result{Stage: "smoke", Started: env.Now()}
 
 	// 1. The cluster: the one given (the sandbox's), or one of our own.
