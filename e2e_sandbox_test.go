@@ -69,15 +69,7 @@ func runPostStep(t testing.TB, srv *ghemu.Server, ws string, main step, inputs m
 		for k, v := range main.state {
 			env = append(env, "STATE_"+k+"="+v)
 		}
-		cmd := exec.CommandContext(t.Context(), shipgate(t), "post")
-		cmd.Dir, cmd.Env = ws, append(env, extraEnv...)
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), string(out)
-		} else if err != nil {
-			t.Fatalf("run shipgate post: %v", err)
-		}
-		return 0, string(out)
+		return execBinary(t, ws, append(env, extraEnv...), "post")
 	})
 }
 

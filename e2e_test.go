@@ -75,17 +75,23 @@ type step struct {
 func runStep(t testing.TB, srv *ghemu.Server, ws, eventName string, event map[string]any, inputs map[string]string, extraEnv ...string) step {
 	t.Helper()
 	return runWith(t, srv, ws, eventName, event, inputs, func(env []string, tmp string) (int, string) {
-		env = append(env, extraEnv...)
-		cmd := exec.CommandContext(t.Context(), shipgate(t))
-		cmd.Dir, cmd.Env = ws, env
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), string(out)
-		} else if err != nil {
-			t.Fatalf("run shipgate: %v", err)
-		}
-		return 0, string(out)
+		return execBinary(t, ws, append(env, extraEnv...))
 	})
+}
+
+// execBinary runs the binary with args in ws and returns its exit code and
+// output.
+func execBinary(t testing.TB, ws string, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), shipgate(t), args...)
+	cmd.Dir, cmd.Env = ws, env
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), string(out)
+	} else if err != nil {
+		t.Fatalf("run shipgate %v: %v", args, err)
+	}
+	return 0, string(out)
 }
 
 // runInProcess runs app.Run in this process with the same environment, so

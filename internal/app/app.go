@@ -45,6 +45,9 @@ func Run(ctx context.Context, args []string, sys IO) int {
 	if sys.Now == nil {
 		sys.Now = time.Now
 	}
+	if sys.Sleep == nil {
+		sys.Sleep = sleep
+	}
 	rt := actionio.New(sys.Getenv, sys.Stdout)
 	fail := func(err error) int {
 		if rt.InActions() {
@@ -69,6 +72,18 @@ func Run(ctx context.Context, args []string, sys IO) int {
 		return fail(err)
 	}
 	return execute(ctx, st, env, sys, fail)
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // prepare validates every input and builds the stage's environment; it has

@@ -28,7 +28,7 @@ func reportFiles(in stage.Inputs) files {
 func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail func(error) int) int {
 	in := env.Inputs
 	out := reportFiles(in)
-	if err := os.MkdirAll(resolve(in.Repo, in.ReportDir), 0o755); err != nil {
+	if err := os.MkdirAll(in.Resolve(in.ReportDir), 0o755); err != nil {
 		return fail(fmt.Errorf("input report-dir: %w", err))
 	}
 	more := fmt.Sprintf("Every finding is in `%s` (upload the report directory as an artifact to keep it).", filepath.ToSlash(out.markdown))
@@ -43,7 +43,7 @@ func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail f
 		env.Publisher.Abort(err)
 		return fail(fmt.Errorf("%s: %w", in.Stage, err))
 	}
-	if err := writeFiles(in.Repo, out, targets); err != nil {
+	if err := writeFiles(in, out, targets); err != nil {
 		return fail(err)
 	}
 	if err := env.RT.AppendSummary(report.Markdown(targets, report.MaxStepSummary, more)); err != nil {
@@ -84,9 +84,9 @@ func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail f
 
 // writeFiles writes the JUnit XML, the full markdown report and the results
 // as JSON.
-func writeFiles(repo string, out files, targets []report.Target) error {
+func writeFiles(in stage.Inputs, out files, targets []report.Target) error {
 	write := func(rel string, fill func(f *os.File) error) error {
-		p := resolve(repo, rel)
+		p := in.Resolve(rel)
 		f, err := os.Create(p)
 		if err != nil {
 			return fmt.Errorf("write report: %w", err)

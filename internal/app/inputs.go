@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/shipgate/shipgate/internal/actionio"
@@ -135,12 +134,4 @@ func maskKubeconfig(rt *actionio.Runtime, kubeconfig string) {
 var secretKeys = map[string]bool{
 	"token": true, "password": true, "client-key-data": true, "client-certificate-data": true,
 	"id-token": true, "refresh-token": true, "access-token": true, "client-secret": true,
-}
-
-// resolve makes p relative to the repository unless it is absolute or empty.
-func resolve(repo, p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(repo, p)
 }

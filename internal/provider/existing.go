@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,7 +26,7 @@ func openExisting(ctx context.Context, spec Spec, save func(Handle) error) (*Clu
 	if c.Client, err = kubernetes.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("provider existing: %w", err)
 	}
-	if c.ServerVersion, err = serverVersion(ctx, c.Client, cmpDuration(spec.Timeout, time.Minute)); err != nil {
+	if c.ServerVersion, err = serverVersion(ctx, c.Client, cmp.Or(spec.Timeout, time.Minute)); err != nil {
 		return nil, fmt.Errorf("provider existing: the cluster of the kubeconfig input does not answer: %w", err)
 	}
 	// Commands this process runs (a smoke command) get the credentials in a

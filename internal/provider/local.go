@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +22,7 @@ const localNode = "kwok-node-0"
 // process may make network namespaces (root, iproute2), a pod network so
 // Services answer HTTP.
 func openLocal(ctx context.Context, spec Spec) (*Cluster, error) {
-	ctx, cancel := context.WithTimeout(ctx, cmpDuration(spec.Timeout, 5*time.Minute))
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(spec.Timeout, 5*time.Minute))
 	defer cancel()
 	c := &Cluster{Handle: Handle{Provider: Local}}
 	var net *podnet.Network
@@ -119,10 +120,3 @@ func podCIDR(cidr string) string {
 type logger func(string, ...any)
 
 func (l logger) Printf(format string, args ...any) { l(format, args...) }
-
-func cmpDuration(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
-}

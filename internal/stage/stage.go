@@ -4,6 +4,7 @@ package stage
 
 import (
 	"context"
+	"path/filepath"
 	"time"
 
 	"github.com/shipgate/shipgate/internal/actionio"
@@ -57,6 +58,15 @@ type Inputs struct {
 	HeadSHA     string // the head SHA the gates tested; the event's when empty
 }
 
+// Resolve makes p, a path input, relative to the repository unless it is
+// absolute or empty.
+func (in Inputs) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(in.Repo, p)
+}
+
 // Env is everything a stage runs with. Stages do no I/O outside it and
 // their own package's job.
 type Env struct {
@@ -76,7 +86,8 @@ type Env struct {
 	GitHub    *ghapi.Client
 	Publisher *publish.Publisher
 	Now       func() time.Time
-	Sleep     func(context.Context, time.Duration) error
+	// Sleep waits, or returns early with ctx's error.
+	Sleep func(context.Context, time.Duration) error
 }
 
 // Stage is one value of the stage input.

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,7 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 	began := env.Now()
 	cl, err := provider.Open(ctx, sp, save)
 	if err != nil {
-		return t, fmt.Errorf("sandbox %s: %w", cmpOr(version, s.provider), err)
+		return t, fmt.Errorf("sandbox %s: %w", cmp.Or(version, s.provider), err)
 	}
 	defer func() {
 		failed := err != nil || t.Result.Failed()
@@ -73,7 +74,7 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 		Image: podImage, Timeout: s.timeout, Logf: env.RT.Logf,
 	})
 	if err != nil {
-		return t, fmt.Errorf("sandbox %s: deploy: %w", cmpOr(version, s.provider), err)
+		return t, fmt.Errorf("sandbox %s: deploy: %w", cmp.Or(version, s.provider), err)
 	}
 	res.Checks = append(res.Checks, dep.Checks...)
 	for _, img := range dep.Images {
@@ -83,7 +84,7 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 	// 6. The health tiers: basic, service, business.
 	tiers, notes, err := healthTiers(ctx, env, cl, kc, dep)
 	if err != nil {
-		return t, fmt.Errorf("sandbox %s: health: %w", cmpOr(version, s.provider), err)
+		return t, fmt.Errorf("sandbox %s: health: %w", cmp.Or(version, s.provider), err)
 	}
 	res.Checks = append(res.Checks, tiers...)
 	res.Notes = append(res.Notes, notes...)
@@ -118,11 +119,8 @@ func setOutputs(env *stage.Env, cl *provider.Cluster) error {
 // diagnose writes the namespace's events, pod states and logs under the
 // report directory and returns notes saying where.
 func diagnose(ctx context.Context, env *stage.Env, cl *provider.Cluster, version string) []string {
-	rel := filepath.Join(env.Inputs.ReportDir, "sandbox-diagnostics", cmpOr(version, "cluster"))
-	dir := rel
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(env.Inputs.Repo, rel)
-	}
+	rel := filepath.Join(env.Inputs.ReportDir, "sandbox-diagnostics", cmp.Or(version, "cluster"))
+	dir := env.Inputs.Resolve(rel)
 	files, err := kube.Diagnose(ctx, cl.Client, cl.Handle.UsedNamespace, dir)
 	notes := []string{fmt.Sprintf("Diagnostics (events, pod states, logs) in `%s`: %s.", filepath.ToSlash(rel), strings.Join(files, ", "))}
 	if err != nil {
@@ -177,11 +175,4 @@ func title(r result.Result) string {
 		return "Deployed and healthy"
 	}
 	return fmt.Sprintf("%d of %d checks failed", failed, len(r.Checks))
-}
-
-func cmpOr(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a
 }

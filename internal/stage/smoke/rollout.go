@@ -107,7 +107,7 @@ func watchRollout(ctx context.Context, env *stage.Env, s settings, cl *provider.
 	w.checks = append(w.checks, head.Checks...)
 
 	// e. Settle, stop, evaluate, write the intervals and the timeline.
-	if err := sleep(ctx, env, Settle); err != nil {
+	if err := env.Sleep(ctx, Settle); err != nil {
 		return w, err
 	}
 	intervals, err := m.Stop()
@@ -212,17 +212,6 @@ func shortRev(rev string) string {
 		return rev[:12]
 	}
 	return rev
-}
-
-func sleep(ctx context.Context, env *stage.Env, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func clientOf(cl *provider.Cluster) kubernetes.Interface {

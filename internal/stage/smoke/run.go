@@ -136,11 +136,7 @@ func finish(ctx context.Context, env *stage.Env, s settings, cl *provider.Cluste
 // repository (for outputs) and as a path to write.
 func reportPath(env *stage.Env, name string) (rel, abs string) {
 	rel = filepath.Join(env.Inputs.ReportDir, name)
-	abs = rel
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(env.Inputs.Repo, rel)
-	}
-	return filepath.ToSlash(rel), abs
+	return filepath.ToSlash(rel), env.Inputs.Resolve(rel)
 }
 
 func title(r result.Result) string {
@@ -166,11 +162,4 @@ func usesServices(checks []config.HTTPCheck) bool {
 		}
 	}
 	return false
-}
-
-func resolvePath(root, p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(root, p)
 }

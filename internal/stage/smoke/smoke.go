@@ -71,7 +71,7 @@ func parse(env *stage.Env) (settings, error) {
 	run := provider.RunName(env.Job.RunID, env.Job.RunAttempt) + "-smoke"
 	s.spec = provider.Spec{
 		Provider: p, KubernetesVersion: targetVersion(env), NodeImage: in.NodeImage, KindConfig: in.KindConfig,
-		Kubeconfig: in.Kubeconfig, KubeconfigPath: resolvePath(in.Repo, in.KubeconfigPath),
+		Kubeconfig: in.Kubeconfig, KubeconfigPath: in.Resolve(in.KubeconfigPath),
 		Namespace: in.Namespace, RunID: run, Workspace: in.Repo, ReportDir: in.ReportDir,
 		InContainer: env.RT.InActions(), Logf: env.RT.Logf,
 	}
