@@ -4,7 +4,10 @@ package stage
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shipgate/shipgate/internal/actionio"
@@ -65,6 +68,33 @@ func (in Inputs) Resolve(p string) string {
 		return p
 	}
 	return filepath.Join(in.Repo, p)
+}
+
+// Bool reads a true/false input; empty is false. The error names the input.
+func Bool(input, value string) (bool, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(value)
+	if err != nil {
+		return false, fmt.Errorf("input %s %q: use true or false", input, value)
+	}
+	return b, nil
+}
+
+// Duration reads a Go duration input above 0; empty is def. The error
+// names the input.
+func Duration(input, value string, def time.Duration) (time.Duration, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("input %s %q: want a Go duration above 0, e.g. 10m or 90s", input, value)
+	}
+	return d, nil
 }
 
 // Env is everything a stage runs with. Stages do no I/O outside it and

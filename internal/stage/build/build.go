@@ -67,7 +67,7 @@ func (s Stage) Run(ctx context.Context, env *stage.Env) ([]report.Target, error)
 }
 
 func parse(in stage.Inputs) (settings, error) {
-	set := settings{step: strings.TrimSpace(in.BuildStep), timeout: DefaultTimeout}
+	set := settings{step: strings.TrimSpace(in.BuildStep)}
 	platforms := in.Platforms
 	if strings.TrimSpace(platforms) == "" {
 		platforms = DefaultPlatforms
@@ -76,14 +76,12 @@ func parse(in stage.Inputs) (settings, error) {
 	if set.platforms, err = imageindex.ParsePlatforms(platforms); err != nil {
 		return set, fmt.Errorf("input platforms: %w", err)
 	}
-	if t := strings.TrimSpace(in.Timeout); t != "" {
-		if set.timeout, err = time.ParseDuration(t); err != nil || set.timeout <= 0 {
-			return set, fmt.Errorf("input timeout %q: want a positive Go duration, e.g. 10m", in.Timeout)
-		}
+	if set.timeout, err = stage.Duration("timeout", in.Timeout, DefaultTimeout); err != nil {
+		return set, err
 	}
 	switch set.step {
 	case "plan":
-		emulate, err := parseBool("emulate", in.Emulate)
+		emulate, err := stage.Bool("emulate", in.Emulate)
 		if err != nil {
 			return set, err
 		}
@@ -104,30 +102,11 @@ func parse(in stage.Inputs) (settings, error) {
 	}
 }
 
-func parseBool(input, s string) (bool, error) {
-	switch strings.TrimSpace(s) {
-	case "", "false":
-		return false, nil
-	case "true":
-		return true, nil
-	}
-	return false, fmt.Errorf("input %s is %q; use true or false", input, s)
-}
-
-// headSHA is the commit the check run goes on.
+// headSHA is the commit the check run goes on: input head-sha, else
+// env.HeadSHA (on a push, GITHUB_SHA is the event's after).
 func headSHA(env *stage.Env) string {
 	if env.Inputs.HeadSHA != "" {
 		return env.Inputs.HeadSHA
 	}
-	if ev := env.Event; ev != nil {
-		switch {
-		case ev.PullRequest != nil:
-			return ev.PullRequest.Head.SHA
-		case ev.MergeGroup != nil:
-			return ev.MergeGroup.HeadSHA
-		case ev.After != "":
-			return ev.After
-		}
-	}
-	return env.Job.SHA
+	return env.HeadSHA()
 }

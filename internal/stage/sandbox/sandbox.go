@@ -10,7 +10,6 @@ package sandbox
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,16 +49,11 @@ func parse(env *stage.Env) (settings, error) {
 		}
 	}
 	var err error
-	s.timeout = 10 * time.Minute
-	if in.Timeout != "" {
-		if s.timeout, err = time.ParseDuration(in.Timeout); err != nil || s.timeout <= 0 {
-			return s, fmt.Errorf("input timeout %q: want a Go duration above 0, e.g. 10m or 90s", in.Timeout)
-		}
+	if s.timeout, err = stage.Duration("timeout", in.Timeout, 10*time.Minute); err != nil {
+		return s, err
 	}
-	if in.KeepOnFailure != "" {
-		if s.keep, err = strconv.ParseBool(in.KeepOnFailure); err != nil {
-			return s, fmt.Errorf("input keep-on-failure %q: use true or false", in.KeepOnFailure)
-		}
+	if s.keep, err = stage.Bool("keep-on-failure", in.KeepOnFailure); err != nil {
+		return s, err
 	}
 	for _, v := range env.Targets {
 		s.versions = append(s.versions, v.String())

@@ -146,7 +146,7 @@ func writeIntervals(env *stage.Env, intervals []monitor.Interval) ([]string, err
 		return nil, err
 	}
 	if err := timeline.WriteFile(htmlAbs, "shipgate smoke: rollout of "+env.Inputs.Manifests, intervals); err != nil {
-		return nil, fmt.Errorf("write timeline: %w", err)
+		return nil, err // it says "write timeline: …"
 	}
 	return []string{fmt.Sprintf("Timeline: `%s`; intervals: `%s`.", htmlRel, jsonRel)},
 		errors.Join(env.RT.SetOutput("timeline-path", htmlRel), env.RT.SetOutput("intervals-path", jsonRel))

@@ -9,7 +9,6 @@ package smoke
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/shipgate/shipgate/internal/provider"
@@ -39,16 +38,11 @@ func parse(env *stage.Env) (settings, error) {
 	in := env.Inputs
 	var s settings
 	var err error
-	if in.Disruption != "" {
-		if s.disruption, err = strconv.ParseBool(in.Disruption); err != nil {
-			return s, fmt.Errorf("input disruption %q: use true or false", in.Disruption)
-		}
+	if s.disruption, err = stage.Bool("disruption", in.Disruption); err != nil {
+		return s, err
 	}
-	s.timeout = 10 * time.Minute
-	if in.Timeout != "" {
-		if s.timeout, err = time.ParseDuration(in.Timeout); err != nil || s.timeout <= 0 {
-			return s, fmt.Errorf("input timeout %q: want a Go duration above 0, e.g. 10m or 90s", in.Timeout)
-		}
+	if s.timeout, err = stage.Duration("timeout", in.Timeout, 10*time.Minute); err != nil {
+		return s, err
 	}
 	cfg := env.Config.Smoke
 	if !s.disruption && len(cfg.Checks) == 0 && in.SmokeCommand == "" {
