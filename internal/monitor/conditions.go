@@ -73,7 +73,7 @@ func (c *Conditions) Run(ctx context.Context, rec *Recorder, started func()) err
 	stop := make(chan struct{})
 	defer close(stop) // before the Shutdowns, which wait for the informers
 
-	w := &watcher{t: t, namespace: c.namespace, rec: rec, ctx: ctx, restarts: map[string]map[string]int32{}}
+	w := &watcher{t: t, namespace: c.namespace, ctx: ctx, restarts: map[string]map[string]int32{}}
 	kinds := []watchedKind{
 		{"deployments", ns.Apps().V1().Deployments().Informer(), w.objects(deploymentStates)},
 		{"statefulsets", ns.Apps().V1().StatefulSets().Informer(), w.objects(statefulSetStates)},
@@ -125,7 +125,6 @@ type watchedKind struct {
 type watcher struct {
 	t         *tracker
 	namespace string
-	rec       *Recorder
 	ctx       context.Context
 	// restarts is pod locator → container → restart count last seen.
 	restarts map[string]map[string]int32
@@ -152,7 +151,7 @@ func (w *watcher) watchError(what string) cache.WatchErrorHandler {
 			return
 		}
 		now := w.t.now()
-		w.rec.Record(Interval{From: now, To: now, Level: Warning, Source: SourceConditions, Locator: watchLocator(w.namespace, what),
+		w.t.rec.Record(Interval{From: now, To: now, Level: Warning, Source: SourceConditions, Locator: watchLocator(w.namespace, what),
 			Message: fmt.Sprintf("watch of %s failed, re-listing: %v", what, err)})
 	}
 }

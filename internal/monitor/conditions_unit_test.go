@@ -71,7 +71,7 @@ func TestWatcherIntervals(t *testing.T) {
 	t.Parallel()
 	step := 0
 	rec := &Recorder{}
-	w := &watcher{t: newTracker(rec, func() time.Time { return sec(step) }), namespace: "shop", rec: rec, ctx: t.Context(), restarts: map[string]map[string]int32{}}
+	w := &watcher{t: newTracker(rec, func() time.Time { return sec(step) }), namespace: "shop", ctx: t.Context(), restarts: map[string]map[string]int32{}}
 	deployments, pods, nodes := w.objects(deploymentStates), w.pods(), w.objects(nodeStates)
 	type A = map[appsv1.DeploymentConditionType][2]string
 	steady := A{appsv1.DeploymentAvailable: {"True", "MinimumReplicasAvailable"}, appsv1.DeploymentProgressing: {"True", "NewReplicaSetAvailable"}}

@@ -34,7 +34,7 @@ func evaluateDeployments(intervals []Interval) []result.Check {
 			d.unavailable = append(d.unavailable, iv)
 		}
 	}
-	window := watchWindow(intervals, "deployments")
+	window, _ := watchWindow(intervals, "deployments")
 	var checks []result.Check
 	for _, d := range deps {
 		name := d.name
@@ -59,9 +59,10 @@ func evaluateDeployments(intervals []Interval) []result.Check {
 
 // evaluatePods fails on every container restart.
 func evaluatePods(intervals []Interval) result.Check {
+	window, watched := watchWindow(intervals, "pods")
 	c := result.Check{Name: CheckPodRestarts, Description: "no container of the namespace's pods restarts while the monitor runs",
-		Duration: watchWindow(intervals, "pods")}
-	if !watched(intervals, "pods") {
+		Duration: window}
+	if !watched {
 		c.Skipped = "pods were not watched"
 	}
 	for _, iv := range intervals {
@@ -76,9 +77,10 @@ func evaluatePods(intervals []Interval) result.Check {
 
 // evaluateNodes fails on a node not Ready and warns of pressure.
 func evaluateNodes(intervals []Interval) result.Check {
+	window, watched := watchWindow(intervals, "nodes")
 	c := result.Check{Name: CheckNodesReady, Description: "every node stays Ready without pressure while the monitor runs",
-		Duration: watchWindow(intervals, "nodes")}
-	if !watched(intervals, "nodes") {
+		Duration: window}
+	if !watched {
 		c.Skipped = "nodes were not watched"
 	}
 	for _, iv := range intervals {
@@ -103,23 +105,15 @@ func condition(iv Interval) string {
 	return cond
 }
 
-// watched reports whether a window of the watch of what was recorded.
-func watched(intervals []Interval, what string) bool {
-	for _, iv := range intervals {
-		if iv.Source == SourceConditions && iv.Level == Info && locatorValue(iv.Locator, "watch") == what {
-			return true
-		}
-	}
-	return false
-}
-
-// watchWindow is the longest window of the watch of what.
-func watchWindow(intervals []Interval, what string) time.Duration {
+// watchWindow is the longest window of the watch of what, and whether one
+// was recorded.
+func watchWindow(intervals []Interval, what string) (time.Duration, bool) {
 	var d time.Duration
+	watched := false
 	for _, iv := range intervals {
 		if iv.Source == SourceConditions && iv.Level == Info && locatorValue(iv.Locator, "watch") == what {
-			d = max(d, iv.Duration())
+			d, watched = max(d, iv.Duration()), true
 		}
 	}
-	return d
+	return d, watched
 }

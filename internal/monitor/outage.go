@@ -70,6 +70,13 @@ func (d *Disruption) Summary() DisruptionSummary {
 	if to.IsZero() {
 		to = time.Now()
 	}
+	s, _ := d.summary(to)
+	return s
+}
+
+// summary sums up the samples up to to and returns their outages; call
+// with mu held.
+func (d *Disruption) summary(to time.Time) (DisruptionSummary, []Outage) {
 	s := DisruptionSummary{Endpoint: d.target.Name, Connection: d.conn, Locator: d.Locator(), Rate: d.rate, Samples: len(d.samples)}
 	if !d.from.IsZero() {
 		s.Window = to.Sub(d.from)
@@ -79,37 +86,30 @@ func (d *Disruption) Summary() DisruptionSummary {
 			s.Failed++
 		}
 	}
-	for _, o := range Outages(d.samples, to) {
+	outages := Outages(d.samples, to)
+	for _, o := range outages {
 		s.Outages++
 		s.Disruption += o.To.Sub(o.From)
 	}
-	return s
-}
-
-// Samples returns a copy of the samples so far, in the order they ended.
-func (d *Disruption) Samples() []Sample {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return slices.Clone(d.samples)
+	return s, outages
 }
 
 // intervals are the outages (Error) and the sampling window (Info); call
 // with the run over.
 func (d *Disruption) intervals() []Interval {
-	sum := d.Summary()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	loc := d.Locator()
+	sum, outages := d.summary(d.to)
 	var out []Interval
-	for _, o := range Outages(d.samples, d.to) {
+	for _, o := range outages {
 		out = append(out, Interval{
-			From: o.From, To: o.To, Level: Error, Source: SourceDisruption, Locator: loc,
+			From: o.From, To: o.To, Level: Error, Source: SourceDisruption, Locator: sum.Locator,
 			Message: fmt.Sprintf("%s unreachable over %s for %v: %d %s failed; first error: %s",
 				d.target.Name, d.conn, o.To.Sub(o.From).Round(time.Millisecond), o.Failed, plural(o.Failed, "sample"), o.FirstError),
 		})
 	}
 	out = append(out, Interval{
-		From: d.from, To: d.to, Level: Info, Source: SourceDisruption, Locator: loc,
+		From: d.from, To: d.to, Level: Info, Source: SourceDisruption, Locator: sum.Locator,
 		Message: fmt.Sprintf("%s over %s: %d %s at %v/s, %d failed in %d %s; disruption %v",
 			d.target.Name, d.conn, sum.Samples, plural(sum.Samples, "sample"), sum.Rate, sum.Failed,
 			sum.Outages, plural(sum.Outages, "outage"), sum.Disruption.Round(time.Millisecond)),

@@ -5,6 +5,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 )
 
 // conditionLevel is how bad a workload condition's status is: Available or
@@ -65,13 +66,9 @@ func deploymentStates(obj any) (string, []state) {
 	for _, c := range d.Status.Conditions {
 		out = append(out, conditionState(SourceDeployment, object, "deployment", d.Name, string(c.Type), c.Status, c.Reason, c.Message))
 	}
-	var want int32 = 1
-	if d.Spec.Replicas != nil {
-		want = *d.Spec.Replicas
-	}
 	st := d.Status
 	out = append(out, replicasState(object, "deployment", d.Name,
-		counts(want, st.Replicas, st.UpdatedReplicas, st.ReadyReplicas, st.AvailableReplicas)))
+		counts(ptr.Deref(d.Spec.Replicas, 1), st.Replicas, st.UpdatedReplicas, st.ReadyReplicas, st.AvailableReplicas)))
 	return object, out
 }
 
@@ -85,13 +82,9 @@ func statefulSetStates(obj any) (string, []state) {
 	for _, c := range s.Status.Conditions {
 		out = append(out, conditionState(SourceStatefulSet, object, "statefulset", s.Name, string(c.Type), c.Status, c.Reason, c.Message))
 	}
-	var want int32 = 1
-	if s.Spec.Replicas != nil {
-		want = *s.Spec.Replicas
-	}
 	st := s.Status
 	out = append(out, replicasState(object, "statefulset", s.Name,
-		counts(want, st.Replicas, st.UpdatedReplicas, st.ReadyReplicas, st.AvailableReplicas)))
+		counts(ptr.Deref(s.Spec.Replicas, 1), st.Replicas, st.UpdatedReplicas, st.ReadyReplicas, st.AvailableReplicas)))
 	return object, out
 }
 

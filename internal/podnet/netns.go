@@ -325,9 +325,6 @@ func (n *Network) Namespace() string { return n.name }
 // must name for a pod IP.
 func (n *Network) HostInterface() string { return n.hostIf }
 
-// CIDR is the pod CIDR routed into the namespace.
-func (n *Network) CIDR() netip.Prefix { return n.cidr }
-
 // Contains reports whether ip can be a pod IP: IPv4, in the CIDR and not
 // in the /30 that links the host to the namespace.
 func (n *Network) Contains(ip netip.Addr) bool { return n.checkPodIP(ip) == nil }

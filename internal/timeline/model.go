@@ -10,10 +10,6 @@ import (
 	"github.com/shipgate/shipgate/internal/monitor"
 )
 
-// disruptionSource is the source whose lanes come first: when a rollout
-// went wrong, whether users saw errors is the first question.
-const disruptionSource = "disruption"
-
 // maxReported is how many invalid intervals one error lists.
 const maxReported = 10
 
@@ -140,8 +136,10 @@ func build(title string, intervals []monitor.Interval, generated time.Time) page
 	return p
 }
 
+// sourceRank puts the disruption lanes first: when a rollout went wrong,
+// whether users saw errors is the first question.
 func sourceRank(source string) int {
-	if source == disruptionSource {
+	if source == monitor.SourceDisruption {
 		return 0
 	}
 	return 1
