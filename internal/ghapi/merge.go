@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,9 +68,18 @@ type PullHead struct {
 	Draft          bool
 	Merged         bool
 	MergeCommitSHA string
-	// AutoMerge reports whether auto-merge is already enabled.
-	AutoMerge      bool
 	MergeableState string
+}
+
+// mergeableNowStates are the merge states (REST's mergeable_state) in
+// which GitHub would merge at once, and so refuses to enable auto-merge.
+var mergeableNowStates = []string{"clean", "unstable", "has_hooks"}
+
+// MergeableNow reports whether the merge state says GitHub would merge the
+// pull request now: auto-merge would have nothing to wait for, and GitHub
+// refuses to enable it (ErrMergeableNow).
+func (p PullHead) MergeableNow() bool {
+	return slices.Contains(mergeableNowStates, p.MergeableState)
 }
 
 // GetPullHead reads a pull request's head and merge state.
@@ -81,7 +91,7 @@ func (c *Client) GetPullHead(ctx context.Context, number int) (PullHead, error) 
 	return PullHead{
 		Number: pr.GetNumber(), NodeID: pr.GetNodeID(), HeadSHA: pr.GetHead().GetSHA(), BaseRef: pr.GetBase().GetRef(),
 		State: pr.GetState(), Draft: pr.GetDraft(), Merged: pr.GetMerged(), MergeCommitSHA: pr.GetMergeCommitSHA(),
-		AutoMerge: pr.AutoMerge != nil, MergeableState: pr.GetMergeableState(),
+		MergeableState: pr.GetMergeableState(),
 	}, nil
 }
 
@@ -210,7 +220,7 @@ func (e *GraphQLError) Is(target error) bool {
 	for _, x := range e.Errors {
 		m := x.Message
 		switch {
-		case target == ErrMergeableNow && (strings.Contains(m, "is in clean status") || strings.Contains(m, "is in unstable status") || strings.Contains(m, "is in has_hooks status")),
+		case target == ErrMergeableNow && slices.ContainsFunc(mergeableNowStates, func(s string) bool { return strings.Contains(m, "is in "+s+" status") }),
 			target == ErrAutoMergeNotAllowed && strings.Contains(m, "Auto merge is not allowed"),
 			target == ErrHeadModified && strings.Contains(m, "Head branch was modified"),
 			target == ErrNotPermitted && x.Type == "FORBIDDEN":

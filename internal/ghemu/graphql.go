@@ -100,7 +100,8 @@ func (s *Server) handleGraphQL(ex *exchange) reply {
 	if err != nil {
 		return s.invalidGraphQL(ex, gqlError{Message: err.Error()})
 	}
-	ex.op = "graphql/" + strings.Join(rootFields(op), ",")
+	roots := rootFields(op)
+	ex.op = "graphql/" + strings.Join(roots, ",")
 	vars, err := validator.VariableValues(schema, op, body.Variables)
 	if err != nil {
 		return s.invalidGraphQL(ex, fromGQLErrors(err)...)
@@ -117,7 +118,7 @@ func (s *Server) handleGraphQL(ex *exchange) reply {
 		root = s.mutationRoot(ex)
 	}
 	resp := gqlResponse{Data: e.selectionSet(op.SelectionSet, root, nil), Errors: e.errs}
-	call := GraphQLCall{Kind: string(op.Operation), Name: op.Name, Fields: rootFields(op), Variables: vars, Token: ex.token}
+	call := GraphQLCall{Kind: string(op.Operation), Name: op.Name, Fields: roots, Variables: vars, Token: ex.token}
 	for _, ge := range e.errs {
 		call.Errors = append(call.Errors, ge.Message)
 	}

@@ -3,7 +3,6 @@ package ghemu
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // The GraphQL objects the emulator resolves, from the same state as REST.
@@ -95,7 +94,7 @@ func (s *Server) pullObject(r *repo, ps *pullState) *object {
 // autoMergeObject is an AutoMergeRequest.
 func (s *Server) autoMergeObject(r *repo, ps *pullState, am *AutoMerge) *object {
 	return &object{typename: "AutoMergeRequest", fields: map[string]resolver{
-		"enabledAt":      val(am.EnabledAt.UTC().Format(time.RFC3339)),
+		"enabledAt":      val(timestamp(am.EnabledAt)),
 		"mergeMethod":    val(am.Method),
 		"commitHeadline": val(nullable(am.CommitHeadline)),
 		"commitBody":     val(nullable(am.CommitBody)),

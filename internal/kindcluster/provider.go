@@ -90,11 +90,7 @@ func (k *KindProvider) Nodes(name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(ns))
-	for i, n := range ns {
-		names[i] = n.String()
-	}
-	return names, nil
+	return nodeNames(ns), nil
 }
 
 // LoadImage imports archive into the node with nodeutils.LoadImageArchive.
@@ -108,7 +104,7 @@ func (k *KindProvider) LoadImage(name, node string, archive io.Reader) error {
 			return nodeutils.LoadImageArchive(n, archive)
 		}
 	}
-	return fmt.Errorf("cluster %s has no node %s (it has %s)", name, node, nodeNames(ns))
+	return fmt.Errorf("cluster %s has no node %s (it has %s)", name, node, strings.Join(nodeNames(ns), ", "))
 }
 
 // CollectLogs runs kind's export logs.
@@ -116,12 +112,12 @@ func (k *KindProvider) CollectLogs(name, dir string) error {
 	return k.p.CollectLogs(name, dir)
 }
 
-func nodeNames(ns []nodes.Node) string {
+func nodeNames(ns []nodes.Node) []string {
 	s := make([]string, len(ns))
 	for i, n := range ns {
 		s[i] = n.String()
 	}
-	return strings.Join(s, ", ")
+	return s
 }
 
 // kindLogger passes kind's user-facing messages (verbosity 0, warnings and

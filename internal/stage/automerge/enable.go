@@ -12,7 +12,6 @@ import (
 
 // refusal is GitHub refusing to merge, as the finding to report.
 type refusal struct {
-	err     error
 	title   string
 	finding result.Finding
 }
@@ -30,40 +29,35 @@ func enableOrMerge(ctx context.Context, env *stage.Env, mc *ghapi.Client, p plan
 	case errors.Is(err, ghapi.ErrMergeableNow):
 		env.RT.Logf("GitHub can merge PR #%d now (%s), so auto-merge has nothing to wait for: merging %s directly", p.number, ghapi.Message(err), short(p.tested))
 		return mergeNow(ctx, env, mc, p, pr)
-	case errors.Is(err, ghapi.ErrAutoMergeNotAllowed) && mergeableNow(pr.MergeableState):
+	case errors.Is(err, ghapi.ErrAutoMergeNotAllowed) && pr.MergeableNow():
 		// Nothing to wait for anyway: auto-merge is not needed.
 		env.RT.Logf("Auto-merge is off in this repository, but PR #%d can be merged now (merge state %s): merging %s directly", p.number, pr.MergeableState, short(p.tested))
 		return mergeNow(ctx, env, mc, p, pr)
 	}
-	r := refused(p, pr, err, "enable auto-merge on")
-	if r == nil {
-		return outcome{}, "", nil, err
-	}
-	return outcome{autoMerge: AutoMergeRefused}, r.title, r, nil
-}
-
-// mergeableNow reports whether REST's mergeable_state says GitHub would
-// merge now: the states in which it refuses to enable auto-merge.
-func mergeableNow(state string) bool {
-	return state == "clean" || state == "unstable" || state == "has_hooks"
+	return refusedOutcome(p, pr, err, "enable auto-merge on")
 }
 
 // mergeNow merges the pull request only if its head is the tested commit.
 func mergeNow(ctx context.Context, env *stage.Env, mc *ghapi.Client, p plan, pr ghapi.PullHead) (outcome, string, *refusal, error) {
 	sha, err := mc.MergePull(ctx, p.number, p.tested, p.method)
-	if err == nil {
-		return outcome{merged: true, autoMerge: AutoMergeNotNeeded, mergeSHA: sha},
-			fmt.Sprintf("Merged %s into %s (%s): merge commit %s", short(p.tested), pr.BaseRef, p.method, short(sha)), nil, nil
-	}
 	if errors.Is(err, ghapi.ErrNotMergeable) {
 		// A request retried after a server error may have merged it the
 		// first time; GitHub then answers the retry 405.
 		if now, gerr := env.GitHub.GetPullHead(ctx, p.number); gerr == nil && now.Merged && now.HeadSHA == p.tested {
-			return outcome{merged: true, autoMerge: AutoMergeNotNeeded, mergeSHA: now.MergeCommitSHA},
-				fmt.Sprintf("Merged %s into %s (%s): merge commit %s", short(p.tested), pr.BaseRef, p.method, short(now.MergeCommitSHA)), nil, nil
+			sha, err = now.MergeCommitSHA, nil
 		}
 	}
-	r := refused(p, pr, err, "merge")
+	if err != nil {
+		return refusedOutcome(p, pr, err, "merge")
+	}
+	return outcome{merged: true, autoMerge: AutoMergeNotNeeded, mergeSHA: sha},
+		fmt.Sprintf("Merged %s into %s (%s): merge commit %s", short(p.tested), pr.BaseRef, p.method, short(sha)), nil, nil
+}
+
+// refusedOutcome is the outcome of GitHub refusing to do what, with the
+// refusal to report; err itself when it is not a refusal.
+func refusedOutcome(p plan, pr ghapi.PullHead, err error, what string) (outcome, string, *refusal, error) {
+	r := refused(p, pr, err, what)
 	if r == nil {
 		return outcome{}, "", nil, err
 	}
@@ -74,7 +68,7 @@ func mergeNow(ctx context.Context, env *stage.Env, mc *ghapi.Client, p plan, pr 
 // fix it; nil when err is not a refusal (GitHub could not be asked).
 func refused(p plan, pr ghapi.PullHead, err error, what string) *refusal {
 	said := ghapi.Message(err)
-	r := &refusal{err: err}
+	r := &refusal{}
 	var ge *ghapi.GraphQLError
 	switch {
 	case errors.Is(err, ghapi.ErrHeadModified):

@@ -2,7 +2,6 @@ package automerge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -74,7 +73,10 @@ func mergeTested(ctx context.Context, env *stage.Env, p plan) (result.Result, ou
 	}
 
 	// 3. Auto-merge pinned to the tested commit, or a merge of it now.
-	token = tokenCheck(p)
+	token.Skipped = ""
+	if p.mergeToken == "" {
+		token.Findings = append(token.Findings, noPushWorkflows)
+	}
 	mc, err := mergeClient(env, p)
 	if err != nil {
 		return res, outcome{}, err
@@ -86,7 +88,7 @@ func mergeTested(ctx context.Context, env *stage.Env, p plan) (result.Result, ou
 		return res, outcome{}, err
 	}
 	if f != nil {
-		if errors.Is(f.err, ghapi.ErrHeadModified) {
+		if f.finding.Check == checkHead {
 			head.Findings = append(head.Findings, f.finding)
 			merge.Skipped = "the head moved after the gates ran"
 		} else {
@@ -112,19 +114,14 @@ func mergeClient(env *stage.Env, p plan) (*ghapi.Client, error) {
 	return c, nil
 }
 
-// tokenCheck says whether the merge will start push workflows.
-func tokenCheck(p plan) result.Check {
-	c := result.Check{Name: checkToken, Description: "The merge is made with a token whose pushes start workflows (the deploy)"}
-	if p.mergeToken == "" {
-		c.Findings = append(c.Findings, result.Finding{Check: checkToken, Level: result.Notice,
-			Title: "The merge will not start push workflows",
-			Message: "The merge is made with github-token. GitHub starts no workflow for a push made with GITHUB_TOKEN, " +
-				"so the push to the base branch will not run your on: push workflows, such as the deploy. " +
-				"Pass a GitHub App installation token (actions/create-github-app-token) or a PAT with contents: write " +
-				"and pull-requests: write as input merge-token."})
-	}
-	return c
-}
+// noPushWorkflows is the notice that a merge made with github-token will
+// not start push workflows.
+var noPushWorkflows = result.Finding{Check: checkToken, Level: result.Notice,
+	Title: "The merge will not start push workflows",
+	Message: "The merge is made with github-token. GitHub starts no workflow for a push made with GITHUB_TOKEN, " +
+		"so the push to the base branch will not run your on: push workflows, such as the deploy. " +
+		"Pass a GitHub App installation token (actions/create-github-app-token) or a PAT with contents: write " +
+		"and pull-requests: write as input merge-token."}
 
 func headMoved(p plan, now string) result.Finding {
 	return failure(checkHead, "A commit was pushed after the gates ran",

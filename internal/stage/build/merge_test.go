@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/shipgate/shipgate/internal/imageindex"
 	"github.com/shipgate/shipgate/internal/report"
 	"github.com/shipgate/shipgate/internal/stage"
 )
@@ -116,7 +117,7 @@ func TestMergeStage(t *testing.T) {
 				t.Errorf("outputs (-want +got):\n%s", diff)
 			}
 			// The output names what the registry holds under every tag.
-			for _, tag := range splitTags(tt.tags) {
+			for _, tag := range imageindex.SplitList(tt.tags) {
 				d, err := remote.Head(repo.Tag(tag), remote.WithContext(t.Context()))
 				if err != nil {
 					t.Fatal(err)
@@ -127,16 +128,6 @@ func TestMergeStage(t *testing.T) {
 			}
 		})
 	}
-}
-
-func splitTags(s string) []string {
-	var out []string
-	for _, t := range strings.Split(s, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 func TestMergeStageRegistryDown(t *testing.T) {

@@ -3,7 +3,8 @@ package build
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -133,18 +134,9 @@ func runPlan(env *stage.Env, set settings) ([]report.Target, error) {
 		res.Notes = append(res.Notes, note)
 		runners[j.Runner] = true
 	}
-	res.Title = fmt.Sprintf("Build plan: %d platform(s) on %s", len(set.matrix.Include), strings.Join(sortedKeys(runners), ", "))
+	res.Title = fmt.Sprintf("Build plan: %d platform(s) on %s", len(set.matrix.Include), strings.Join(slices.Sorted(maps.Keys(runners)), ", "))
 	if emulated {
 		res.Title += ", emulated with QEMU"
 	}
 	return []report.Target{{Result: res}}, nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
