@@ -31,11 +31,10 @@ func prometheusChecks(ctx context.Context, r *httpcheck.Resolver, p config.Prome
 	if len(p.Queries) == 0 {
 		return []result.Check{{Name: "business/prometheus", Description: "instant Prometheus queries against thresholds", Skipped: NoPromQueries}}, nil
 	}
-	where, _ := r.Describe(p.Endpoint)
-	var query promv1.API
 	t, err := r.Resolve(ctx, p.Endpoint)
+	where := t.Name
+	var query promv1.API
 	if err == nil {
-		where = t.Name
 		var c api.Client
 		c, err = api.NewClient(api.Config{Address: t.URL, Client: t.Client(true)})
 		if err != nil {

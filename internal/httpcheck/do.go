@@ -42,14 +42,11 @@ type Observation struct {
 // check's request timeout. It never returns an error: a failed request is
 // an observation with Err set.
 func (r *Resolver) Do(ctx context.Context, check config.HTTPCheck) Observation {
-	obs := Observation{Method: check.MethodOrGet()}
-	obs.Target, obs.Object = r.Describe(check.Endpoint)
 	t, err := r.Resolve(ctx, check.Endpoint)
+	obs := Observation{Method: check.MethodOrGet(), Target: t.Name, Object: t.Object, Err: err}
 	if err != nil {
-		obs.Err = err
 		return obs
 	}
-	obs.Target, obs.Object = t.Name, t.Object
 	follow := check.Expect.StatusOr200()/100 != 3
 	r.send(ctx, t.Client(follow), t.URL, check, &obs)
 	return obs

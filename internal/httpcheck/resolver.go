@@ -87,8 +87,6 @@ type Target struct {
 	Name string
 	// Object is "Service/namespace/name" for a Service endpoint; empty for a URL.
 	Object string
-	// Namespace and Service name a Service endpoint; both empty for a URL.
-	Namespace, Service string
 
 	rt http.RoundTripper
 }
@@ -105,46 +103,30 @@ func (t Target) Client(follow bool) *http.Client {
 
 // Resolve turns an endpoint into a target. A Service is looked up (its
 // port resolved, the first one when Port is empty); the error names the
-// Service and, for a wrong port, the ports it has.
+// Service and, for a wrong port, the ports it has. When it fails, the
+// target still has Name and Object, for evidence to name what was not
+// reached: service/namespace/name[:port]/path with the resolver's
+// namespace filled in.
 func (r *Resolver) Resolve(ctx context.Context, ep config.Endpoint) (Target, error) {
 	if ep.URL != "" {
 		return Target{URL: ep.URL, Name: ep.URL, rt: r.direct}, nil
-	}
-	ns, name := ep.ServiceRef()
-	if ns == "" {
-		ns = r.namespace
-	}
-	if r.cfg == nil {
-		return Target{}, fmt.Errorf("%s: %w", ep, ErrNoCluster)
-	}
-	st, err := kube.ServiceTarget{Namespace: ns, Name: name, Scheme: ep.Scheme, Port: ep.Port, Path: ep.RequestPath()}.Resolve(ctx, r.client)
-	if err != nil {
-		return Target{}, fmt.Errorf("resolve %s: %w", ep, err)
-	}
-	return Target{
-		URL:       st.URL(r.cfg.Host),
-		Name:      st.String(),
-		Object:    "Service/" + ns + "/" + name,
-		Namespace: ns,
-		Service:   name,
-		rt:        r.proxy,
-	}, nil
-}
-
-// Describe names an endpoint as evidence does, without looking anything
-// up: the URL, or service/namespace/name[:port]/path with the resolver's
-// namespace filled in. It also returns the Service's object name, or "".
-func (r *Resolver) Describe(ep config.Endpoint) (name, object string) {
-	if ep.URL != "" {
-		return ep.URL, ""
 	}
 	ns, svc := ep.ServiceRef()
 	if ns == "" {
 		ns = r.namespace
 	}
-	name = "service/" + ns + "/" + svc
+	t := Target{Name: "service/" + ns + "/" + svc, Object: "Service/" + ns + "/" + svc}
 	if ep.Port != "" {
-		name += ":" + ep.Port
+		t.Name += ":" + ep.Port
 	}
-	return name + ep.RequestPath(), "Service/" + ns + "/" + svc
+	t.Name += ep.RequestPath()
+	if r.cfg == nil {
+		return t, fmt.Errorf("%s: %w", ep, ErrNoCluster)
+	}
+	st, err := kube.ServiceTarget{Namespace: ns, Name: svc, Scheme: ep.Scheme, Port: ep.Port, Path: ep.RequestPath()}.Resolve(ctx, r.client)
+	if err != nil {
+		return t, fmt.Errorf("resolve %s: %w", ep, err)
+	}
+	t.URL, t.Name, t.rt = st.URL(r.cfg.Host), st.String(), r.proxy
+	return t, nil
 }

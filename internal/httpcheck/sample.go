@@ -62,14 +62,11 @@ func (s Stats) String() string {
 // never empty; a zero expectStatus means 200.
 func (r *Resolver) Sample(ctx context.Context, ep config.Endpoint, n int, timeout time.Duration, expectStatus int) Stats {
 	n, expectStatus = max(n, 1), cmp.Or(expectStatus, http.StatusOK)
-	var s Stats
-	s.Target, s.Object = r.Describe(ep)
 	t, err := r.Resolve(ctx, ep)
+	s := Stats{Target: t.Name, Object: t.Object, Err: err}
 	if err != nil {
-		s.Err = err
 		return s
 	}
-	s.Target, s.Object = t.Name, t.Object
 	client := t.Client(expectStatus/100 != 3)
 	check := config.HTTPCheck{Endpoint: ep, Timeout: timeout}
 	seen := map[string]bool{}

@@ -90,8 +90,6 @@ type Outcome struct {
 	ExitCode int
 	// Stopped says why the command was stopped; empty when it ended by itself.
 	Stopped string
-	// Duration is the run's wall time, by Options.Now.
-	Duration time.Duration
 	// Notes are lines of context for the summary (e.g. background processes
 	// the command left running were stopped).
 	Notes []string
@@ -132,7 +130,6 @@ func outcome(opts Options, r *run, start, end time.Time) (Outcome, error) {
 		Format:   Plain,
 		ExitCode: r.exitCode,
 		Stopped:  r.stopped,
-		Duration: end.Sub(start),
 		Notes:    r.notes,
 	}
 	var tests, file []result.Check
@@ -162,7 +159,7 @@ func outcome(opts Options, r *run, start, end time.Time) (Outcome, error) {
 	if r.sink.werr != nil {
 		out.Notes = append(out.Notes, fmt.Sprintf("streaming the command's output stopped: %v", r.sink.werr))
 	}
-	out.Checks = append(append([]result.Check{commandCheck(opts.Command, r, tests, out.Duration)}, file...), tests...)
+	out.Checks = append(append([]result.Check{commandCheck(opts.Command, r, tests, end.Sub(start))}, file...), tests...)
 	return out, nil
 }
 
