@@ -24,6 +24,7 @@ type Config struct {
 	MergeCheck MergeCheck `yaml:"merge-check"`
 	Sandbox    Sandbox    `yaml:"sandbox"`
 	Smoke      Smoke      `yaml:"smoke"`
+	Promote    Promote    `yaml:"promote"`
 }
 
 // MergeCheck configures the merge-check stage.
@@ -145,7 +146,7 @@ func section(typ string) string {
 }
 
 func (c Config) validate() error {
-	errs := []error{c.Sandbox.validate(), c.Smoke.validate()}
+	errs := []error{c.Sandbox.validate(), c.Smoke.validate(), c.Promote.validate()}
 	m := c.MergeCheck
 	if m.MergeableAttempts < 0 || m.MergeableAttempts > 20 {
 		errs = append(errs, fmt.Errorf("merge-check.mergeable-attempts is %d; use a number from 1 to 20 (or leave it out for 5)", m.MergeableAttempts))

@@ -103,9 +103,17 @@ func (s Sandbox) validate() error {
 	if s.MaxRestarts != nil && *s.MaxRestarts < 0 {
 		errs = append(errs, fmt.Errorf("sandbox.max-restarts is %d; use 0 or more", *s.MaxRestarts))
 	}
+	errs = append(errs, validateTiers("sandbox", s.Service, s.Business))
+	return errors.Join(errs...)
+}
+
+// validateTiers checks service and business tiers whose fields sit under
+// prefix (sandbox, promote.checks).
+func validateTiers(prefix string, service []ServiceCheck, business Business) error {
+	var errs []error
 	var names []string
-	for i, c := range s.Service {
-		f := fmt.Sprintf("sandbox.service[%d]", i)
+	for i, c := range service {
+		f := fmt.Sprintf("%s.service[%d]", prefix, i)
 		errs = append(errs, c.Endpoint.validate(f))
 		if c.Status != 0 && (c.Status < 100 || c.Status > 599) {
 			errs = append(errs, fmt.Errorf("%s.status %d: want an HTTP status from 100 to 599", f, c.Status))
@@ -121,23 +129,23 @@ func (s Sandbox) validate() error {
 		}
 		names = append(names, c.DisplayName())
 	}
-	errs = append(errs, uniqueNames("sandbox.service", names))
+	errs = append(errs, uniqueNames(prefix+".service", names))
 	names = nil
-	for i, c := range s.Business.JSON {
-		errs = append(errs, c.validate(fmt.Sprintf("sandbox.business.json[%d]", i)))
+	for i, c := range business.JSON {
+		errs = append(errs, c.validate(fmt.Sprintf("%s.business.json[%d]", prefix, i)))
 		names = append(names, c.DisplayName())
 	}
-	errs = append(errs, uniqueNames("sandbox.business.json", names))
-	p := s.Business.Prometheus
+	errs = append(errs, uniqueNames(prefix+".business.json", names))
+	p := business.Prometheus
 	switch {
 	case p.Configured():
-		errs = append(errs, p.Endpoint.validate("sandbox.business.prometheus"))
+		errs = append(errs, p.Endpoint.validate(prefix+".business.prometheus"))
 	case len(p.Queries) > 0:
-		errs = append(errs, errors.New("sandbox.business.prometheus has queries but no url or service; set where Prometheus answers"))
+		errs = append(errs, fmt.Errorf("%s.business.prometheus has queries but no url or service; set where Prometheus answers", prefix))
 	}
 	names = nil
 	for i, q := range p.Queries {
-		f := fmt.Sprintf("sandbox.business.prometheus.queries[%d]", i)
+		f := fmt.Sprintf("%s.business.prometheus.queries[%d]", prefix, i)
 		if q.Name == "" || q.Query == "" {
 			errs = append(errs, fmt.Errorf("%s: set name and query", f))
 		}
@@ -146,6 +154,6 @@ func (s Sandbox) validate() error {
 		}
 		names = append(names, q.Name)
 	}
-	errs = append(errs, uniqueNames("sandbox.business.prometheus.queries", names))
+	errs = append(errs, uniqueNames(prefix+".business.prometheus.queries", names))
 	return errors.Join(errs...)
 }

@@ -56,22 +56,6 @@ func (s Smoke) validate() error {
 		names = append(names, c.DisplayName())
 	}
 	errs = append(errs, uniqueNames("smoke.checks", names))
-	d := s.Disruption
-	if d.Rate < 0 || d.Rate > 100 {
-		errs = append(errs, fmt.Errorf("smoke.disruption.rate %v: use samples per second from 1 to 100 (or leave it out for 10)", d.Rate))
-	}
-	if d.Timeout < 0 || d.MaxDisruption < 0 {
-		errs = append(errs, errors.New("smoke.disruption: timeout and max-disruption must be durations of 0 or more, e.g. 1s"))
-	}
-	names = nil
-	for i, e := range d.Endpoints {
-		f := fmt.Sprintf("smoke.disruption.endpoints[%d]", i)
-		errs = append(errs, e.Endpoint.validate(f))
-		if e.Status != 0 && (e.Status < 100 || e.Status > 599) {
-			errs = append(errs, fmt.Errorf("%s.status %d: want an HTTP status from 100 to 599", f, e.Status))
-		}
-		names = append(names, e.DisplayName())
-	}
-	errs = append(errs, uniqueNames("smoke.disruption.endpoints", names))
+	errs = append(errs, validateTraffic("smoke.disruption", s.Disruption))
 	return errors.Join(errs...)
 }
