@@ -25,6 +25,14 @@
 //  7. The emulated answer is validated too; an invalid one is an emulator
 //     bug.
 //
+// What it emulates: check runs; pull requests (get, list, merge, the pull
+// requests of a commit); issue comments on pull requests; deployments and
+// their statuses, with GitHub's refusals (an unresolved ref, failed checks
+// when required_contexts is left out) and auto_inactive. Tests read the
+// state back with CheckRuns, PullRequest, Merges, Comments, Deployments and
+// DeploymentStatuses. A FaultRule with AfterEmulation loses the answer of a
+// write that happened, to test what a client's retry does.
+//
 // GraphQL (POST /api/graphql, GraphQLPath) is checked the same way: every
 // document is parsed and validated, variables included, against GitHub's
 // published schema (npm @octokit/graphql-schema, testdata/github/graphql)

@@ -34,10 +34,20 @@ type FaultRule struct {
 	// Body, when set, is sent verbatim instead of Message (for example an
 	// HTML error page); set its Content-Type in Headers.
 	Body string
+	// AfterEmulation lets the request through first: the emulation runs
+	// and changes state, then the fault answers instead of its response,
+	// as when GitHub commits a write but the answer is lost (a 502 from a
+	// proxy, a dropped connection). A request the emulation refuses keeps
+	// its own answer and does not count against Times. REST only: GraphQL
+	// requests never match such a rule.
+	AfterEmulation bool
 }
 
 // matches reports whether the rule applies to the exchange.
-func (f *FaultRule) matches(ex *exchange) bool {
+func (f *FaultRule) matches(ex *exchange, after bool) bool {
+	if f.AfterEmulation != after {
+		return false
+	}
 	if f.Method != "" && !strings.EqualFold(f.Method, ex.req.Method) {
 		return false
 	}
@@ -74,13 +84,14 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
-// takeFault returns the answer of the first matching rule, if any, and
-// counts it against the rule's Times.
-func (s *Server) takeFault(ex *exchange) (reply, bool) {
+// takeFault returns the answer of the first matching rule of the phase
+// (before or after the emulation), if any, and counts it against the rule's
+// Times.
+func (s *Server) takeFault(ex *exchange, after bool) (reply, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
-		if !f.matches(ex) {
+		if !f.matches(ex, after) {
 			continue
 		}
 		if f.Times > 0 {

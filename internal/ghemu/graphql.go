@@ -106,7 +106,7 @@ func (s *Server) handleGraphQL(ex *exchange) reply {
 	if err != nil {
 		return s.invalidGraphQL(ex, fromGQLErrors(err)...)
 	}
-	if rep, ok := s.takeFault(ex); ok {
+	if rep, ok := s.takeFault(ex, false); ok {
 		ex.fault = true
 		return rep
 	}

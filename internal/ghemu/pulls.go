@@ -36,6 +36,10 @@ type Pull struct {
 	Merged           bool
 	// MergeCommitSHA is set when the pull request is merged.
 	MergeCommitSHA string
+	// Commits are the pull request's commits besides HeadSHA, 40-hex SHAs;
+	// repos/list-pull-requests-associated-with-commit lists the pull request
+	// for them, its HeadSHA and its MergeCommitSHA.
+	Commits []string
 }
 
 // Merge is one successful pulls/merge.
@@ -106,7 +110,9 @@ func (s *Server) PullRequest(repo string, number int) (Pull, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.repos[lower(repo)]; ok && r.pulls[number] != nil {
-		return r.pulls[number].Pull, true
+		p := r.pulls[number].Pull
+		p.Commits = slices.Clone(p.Commits)
+		return p, true
 	}
 	return Pull{}, false
 }
@@ -132,7 +138,15 @@ func (ps *pullState) normalize(r *repo) error {
 		return fmt.Errorf("BaseSHA %q must be 40 lowercase hex digits", p.BaseSHA)
 	case p.MergeableNullFor < 0:
 		return fmt.Errorf("MergeableNullFor %d must be >= 0", p.MergeableNullFor)
+	case p.MergeCommitSHA != "" && !hexSHA.MatchString(p.MergeCommitSHA):
+		return fmt.Errorf("MergeCommitSHA %q must be 40 lowercase hex digits", p.MergeCommitSHA)
 	}
+	for _, c := range p.Commits {
+		if !hexSHA.MatchString(c) {
+			return fmt.Errorf("Commits: %q must be 40 lowercase hex digits", c)
+		}
+	}
+	p.Commits = slices.Clone(p.Commits)
 	ps.headOwner, ps.headName = r.owner, r.name
 	if p.HeadRepo != "" {
 		owner, name, err := splitRepo(p.HeadRepo)

@@ -3,6 +3,7 @@ package ghemu
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"unicode/utf8"
 )
 
@@ -13,8 +14,10 @@ import (
 type rule func(s *Server, ex *exchange) (reply, bool)
 
 var rules = map[string]rule{
-	"checks/create": checkRunRules,
-	"checks/update": checkRunRules,
+	"checks/create":                  checkRunRules,
+	"checks/update":                  checkRunRules,
+	"issues/create-comment":          commentRules,
+	"repos/create-deployment-status": deploymentStatusRules,
 }
 
 const (
@@ -23,6 +26,11 @@ const (
 	// maxOutputLen bounds output.summary and output.text, in characters and
 	// in bytes.
 	maxOutputLen = 65535
+	// maxCommentLen bounds an issue comment's body, in characters.
+	maxCommentLen = 65536
+	// maxStatusDescription bounds a deployment status's description, in
+	// characters.
+	maxStatusDescription = 140
 )
 
 // checkRunRules applies GitHub's limits on check run bodies, with the
@@ -71,6 +79,52 @@ func checkRunRules(s *Server, ex *exchange) (reply, bool) {
 	if ex.operationID() == "checks/update" && b.Name != nil && *b.Name == "" {
 		return validationFailed(doc, fieldError{Resource: "CheckRun", Code: "missing_field", Field: "name",
 			Message: `ghemu: "name" is empty; set UpdateCheckRunOptions.Name to the run's name (go-github sends "" when unset)`}), true
+	}
+	return reply{}, false
+}
+
+// commentRules applies GitHub's limit on a comment body: at most 65536
+// characters, else Validation Failed with GitHub's wording.
+func commentRules(s *Server, ex *exchange) (reply, bool) {
+	var b struct {
+		Body string `json:"body"`
+	}
+	if json.Unmarshal(ex.body, &b) != nil {
+		return reply{}, false
+	}
+	if utf8.RuneCountInString(b.Body) > maxCommentLen {
+		return validationFailed(ex.docURL(), fieldError{Resource: "IssueComment", Code: "unprocessable", Field: "data",
+			Message: fmt.Sprintf("Body is too long (maximum is %d characters)", maxCommentLen)}), true
+	}
+	return reply{}, false
+}
+
+// deploymentStatusRules applies GitHub's limit on a deployment status:
+// a description of at most 140 characters (Validation Failed, "description
+// is too long (maximum is 140 characters)"). The URLs must be absolute
+// http(s) URLs: GitHub answers them as format uri, and what it does with
+// another string is not documented, so the emulator rejects it.
+func deploymentStatusRules(s *Server, ex *exchange) (reply, bool) {
+	var b deploymentStatusBody
+	if json.Unmarshal(ex.body, &b) != nil {
+		return reply{}, false
+	}
+	doc := ex.docURL()
+	if b.Description != nil && utf8.RuneCountInString(*b.Description) > maxStatusDescription {
+		return validationFailed(doc, fieldError{Resource: "DeploymentStatus", Code: "custom", Field: "description",
+			Message: fmt.Sprintf("description is too long (maximum is %d characters)", maxStatusDescription)}), true
+	}
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{{"environment_url", b.EnvironmentURL}, {"log_url", b.LogURL}, {"target_url", b.TargetURL}} {
+		if f.value == nil || *f.value == "" {
+			continue
+		}
+		if u, err := url.Parse(*f.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return validationFailed(doc, fieldError{Resource: "DeploymentStatus", Code: "custom", Field: f.name,
+				Message: fmt.Sprintf("ghemu: %s %q is not an absolute http(s) URL", f.name, *f.value)}), true
+		}
 	}
 	return reply{}, false
 }

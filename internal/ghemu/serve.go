@@ -56,14 +56,20 @@ type handler func(s *Server, ex *exchange) reply
 
 // handlers maps operationIds of the subset to their emulation.
 var handlers = map[string]handler{
-	"checks/create":       (*Server).createCheckRun,
-	"checks/update":       (*Server).updateCheckRun,
-	"checks/get":          (*Server).getCheckRun,
-	"checks/list-for-ref": (*Server).listCheckRunsForRef,
-	"pulls/get":           (*Server).getPull,
-	"pulls/list":          (*Server).listPulls,
-	"pulls/merge":         (*Server).mergePull,
-	"repos/get":           (*Server).getRepo,
+	"checks/create":                  (*Server).createCheckRun,
+	"checks/update":                  (*Server).updateCheckRun,
+	"checks/get":                     (*Server).getCheckRun,
+	"checks/list-for-ref":            (*Server).listCheckRunsForRef,
+	"issues/create-comment":          (*Server).createComment,
+	"pulls/get":                      (*Server).getPull,
+	"pulls/list":                     (*Server).listPulls,
+	"pulls/merge":                    (*Server).mergePull,
+	"repos/create-deployment":        (*Server).createDeployment,
+	"repos/create-deployment-status": (*Server).createDeploymentStatus,
+	"repos/get":                      (*Server).getRepo,
+	"repos/list-deployment-statuses": (*Server).listDeploymentStatuses,
+	"repos/list-deployments":         (*Server).listDeployments,
+	"repos/list-pull-requests-associated-with-commit": (*Server).listPullsForCommit,
 }
 
 // serveHTTP answers one request: authenticate, route, check GitHub's rules,
@@ -115,7 +121,7 @@ func (s *Server) handle(ex *exchange) reply {
 		s.addViolation(ex, err.Error())
 		return invalidRequest(ex.docURL(), err.Error())
 	}
-	if rep, ok := s.takeFault(ex); ok {
+	if rep, ok := s.takeFault(ex, false); ok {
 		ex.fault = true
 		return rep
 	}
@@ -129,6 +135,18 @@ func (s *Server) handle(ex *exchange) reply {
 			ex.req.Method, ex.path, ex.operationID())
 		return errorReply(http.StatusNotImplemented, "ghemu does not emulate "+ex.operationID()+" yet", ex.docURL())
 	}
+	rep := s.emulate(h, ex)
+	if rep.status < 400 {
+		if lost, ok := s.takeFault(ex, true); ok {
+			ex.fault = true
+			return lost
+		}
+	}
+	return rep
+}
+
+// emulate runs a handler with s.mu held.
+func (s *Server) emulate(h handler, ex *exchange) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return h(s, ex)

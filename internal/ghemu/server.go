@@ -72,18 +72,22 @@ type Server struct {
 	http *httptest.Server
 	cfg  config
 
-	mu         sync.Mutex
-	requests   int
-	rateReset  time.Time
-	repos      map[string]*repo
-	checkRuns  []*checkRun
-	merges     []Merge
-	faults     []*FaultRule
-	calls      []Call
-	callTokens []string // the token of each call, by index
-	violations []Violation
-	bugs       []string
-	graphql    graphqlState
+	mu        sync.Mutex
+	requests  int
+	rateReset time.Time
+	repos     map[string]*repo
+	checkRuns []*checkRun
+	merges    []Merge
+	// deployments are indexed by ID - firstDeploymentID.
+	deployments           []*deployment
+	deploymentStatusCount int64
+	comments              []Comment
+	faults                []*FaultRule
+	calls                 []Call
+	callTokens            []string // the token of each call, by index
+	violations            []Violation
+	bugs                  []string
+	graphql               graphqlState
 }
 
 // New starts an emulator for the test and closes it at cleanup, failing the

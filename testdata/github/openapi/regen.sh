@@ -18,6 +18,9 @@ ops=(
   repos/create-deployment-status
   repos/list-deployments
   repos/create-commit-status
+  repos/list-deployment-statuses
+  repos/list-pull-requests-associated-with-commit
+  issues/create-comment
 )
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
