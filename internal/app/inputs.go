@@ -42,6 +42,10 @@ func readInputs(rt *actionio.Runtime, args []string, stderr io.Writer) (stage.In
 			MergeMethod:       rt.Input("merge-method"),
 			MergeToken:        rt.Input("merge-token"),
 			HeadSHA:           rt.Input("head-sha"),
+			Environment:       rt.Input("environment"),
+			ToRevision:        rt.Input("to-revision"),
+			FastTrack:         rt.Input("fast-track"),
+			Reason:            rt.Input("reason"),
 		}
 		rt.Mask(in.GitHubToken)
 		rt.Mask(in.MergeToken)
@@ -97,6 +101,10 @@ func parseFlags(args []string, stderr io.Writer) (stage.Inputs, error) {
 	fs.StringVar(&in.Emulate, "emulate", "false", "build: build every platform on one runner with QEMU")
 	fs.StringVar(&in.Digests, "digests", "", "build merge: platform=digest lines from the build jobs")
 	fs.StringVar(&in.Tags, "tags", "", "build merge: tags for the index")
+	fs.StringVar(&in.Environment, "environment", "", "promote, rollback: the environment, also the name of the revision history, e.g. production")
+	fs.StringVar(&in.ToRevision, "to-revision", "", "rollback: the revision number to return to; empty returns to the last good one")
+	fs.StringVar(&in.FastTrack, "fast-track", "false", "rollback: skip the checks and restore traffic at once")
+	fs.StringVar(&in.Reason, "reason", "", "rollback: why, recorded in the revision history")
 	if len(args) == 0 {
 		fs.Usage()
 		return in, fmt.Errorf("no stage given; use one of: %s", available())

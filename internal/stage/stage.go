@@ -59,6 +59,12 @@ type Inputs struct {
 	MergeMethod string // merge, squash or rebase
 	MergeToken  string // GitHub App token or PAT; merges made with it trigger push workflows
 	HeadSHA     string // the head SHA the gates tested; the event's when empty
+
+	// Promote and rollback inputs.
+	Environment string // the GitHub environment, also the name of the revision history, e.g. production
+	ToRevision  string // rollback: the revision number to return to; empty is the last good one
+	FastTrack   string // rollback: "true" skips the checks and restores traffic at once
+	Reason      string // rollback: why, recorded in the history
 }
 
 // Resolve makes p, a path input, relative to the repository unless it is
