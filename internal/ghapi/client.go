@@ -1,6 +1,7 @@
 // Package ghapi is shipgate's GitHub side on go-github: check runs with
-// annotations, pull requests and their mergeability. Requests are retried
-// with bounded backoff on server errors and rate limits.
+// annotations, pull requests and their mergeability, deployments and their
+// statuses, comments on pull requests. Requests are retried with bounded
+// backoff on server errors and rate limits.
 package ghapi
 
 import (
@@ -20,6 +21,7 @@ type Client struct {
 	owner, repo string
 	// Calls counts the HTTP requests sent, retries included.
 	calls *counter
+	logf  func(string, ...any)
 }
 
 // Option changes a Client.
@@ -49,7 +51,7 @@ func WithClock(now func() time.Time, sleep func(contextLike, time.Duration) erro
 	return func(o *options) { o.now, o.sleep = now, sleep }
 }
 
-// WithLogf sets where retry messages go.
+// WithLogf sets where retry and recovery messages go.
 func WithLogf(logf func(string, ...any)) Option { return func(o *options) { o.logf = logf } }
 
 // New returns a client for repository "owner/name" at apiURL
@@ -95,7 +97,7 @@ func New(apiURL, token, repository string, opts ...Option) (*Client, error) {
 	}
 	gh.BaseURL = u
 	gh.UserAgent = "shipgate"
-	return &Client{gh: gh, owner: owner, repo: repo, calls: cnt}, nil
+	return &Client{gh: gh, owner: owner, repo: repo, calls: cnt, logf: o.logf}, nil
 }
 
 // Calls returns how many HTTP requests the client has sent, retries included.

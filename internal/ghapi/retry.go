@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +29,11 @@ type retryTransport struct {
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	attempts, _ := req.Context().Value(attemptsKey{}).(*atomic.Int32)
 	for attempt := 1; ; attempt++ {
+		if attempts != nil {
+			attempts.Add(1)
+		}
 		if attempt > 1 && req.Body != nil {
 			if req.GetBody == nil {
 				return nil, fmt.Errorf("%s %s: cannot retry a request whose body cannot be replayed", req.Method, req.URL.Path)
@@ -109,6 +114,17 @@ func peekBody(resp *http.Response) string {
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
 	return string(b)
+}
+
+// attemptsKey marks a context whose requests count their attempts.
+type attemptsKey struct{}
+
+// countAttempts returns a context under which the retry transport counts
+// every attempt it sends, so a caller can tell whether a write was sent more
+// than once.
+func countAttempts(ctx context.Context) (context.Context, *atomic.Int32) {
+	n := new(atomic.Int32)
+	return context.WithValue(ctx, attemptsKey{}, n), n
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
