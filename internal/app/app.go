@@ -60,6 +60,10 @@ func Run(ctx context.Context, args []string, sys IO) int {
 	if len(args) > 0 && args[0] == PostCommand {
 		return runPost(ctx, rt, sys)
 	}
+	if len(args) > 0 && args[0] == "version" {
+		fmt.Fprintf(sys.Stdout, "shipgate %s\n", Version)
+		return ExitOK
+	}
 	in, err := readInputs(rt, args, sys.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK

@@ -24,11 +24,15 @@ func TestRunCLIArguments(t *testing.T) {
 		{"not a repository", []string{"merge-check", "--repo", "/nonexistent-shipgate"}, ExitError, "merge-check:"},
 		{"sandbox timeout", []string{"sandbox", "--timeout", "soon"}, ExitError, `input timeout "soon": want a Go duration above 0`},
 		{"sandbox provider", []string{"sandbox", "--provider", "minikube"}, ExitError, `input provider "minikube" is not a provider; use one of: kind, existing, local`},
-		{"sandbox keep", []string{"sandbox", "--keep-on-failure", "maybe"}, ExitError, `input keep-on-failure "maybe": use true or false`},
+		{"sandbox keep", []string{"sandbox", "--keep-on-failure=maybe"}, ExitError, `invalid boolean value "maybe" for -keep-on-failure`},
+		{"sandbox keep apart", []string{"sandbox", "--keep-on-failure", "maybe"}, ExitError, `unexpected argument "maybe" after --keep-on-failure: a boolean flag stands alone (--keep-on-failure) or takes its value with =, e.g. --keep-on-failure=false`},
 		{"kind without a version", []string{"sandbox", "--provider", "kind"}, ExitError, "provider kind needs kubernetes-version"},
 		{"existing without kubeconfig", []string{"sandbox", "--provider", "existing"}, ExitError, "provider existing needs a kubeconfig"},
 		{"smoke with nothing to run", []string{"smoke"}, ExitError, "smoke has nothing to run"},
-		{"smoke disruption", []string{"smoke", "--disruption", "yes please"}, ExitError, `input disruption "yes please": use true or false`},
+		{"smoke disruption", []string{"smoke", "--disruption=yes"}, ExitError, `invalid boolean value "yes" for -disruption: use --disruption alone for true, or --disruption=false`},
+		{"boolean value apart", []string{"smoke", "--disruption", "true"}, ExitError, `unexpected argument "true" after --disruption: a boolean flag stands alone (--disruption) or takes its value with =, e.g. --disruption=false`},
+		{"flag of another stage", []string{"merge-check", "--provider", "kind"}, ExitError, "flag provided but not defined: -provider"},
+		{"version", []string{"version"}, ExitOK, "shipgate " + Version},
 		{"post without state", []string{"post"}, ExitOK, ""},
 	}
 	for _, tc := range tests {

@@ -1,9 +1,13 @@
 package app
 
 import (
+	"cmp"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/shipgate/shipgate/internal/actionio"
@@ -11,119 +15,139 @@ import (
 )
 
 // readInputs reads the action's inputs in GitHub Actions, or the command
-// line outside it. The token is masked before anything else is logged.
+// line outside it, as the table decls declares them. Secrets are masked
+// before anything else is logged.
 func readInputs(rt *actionio.Runtime, args []string, stderr io.Writer) (stage.Inputs, error) {
-	if rt.InActions() {
-		in := stage.Inputs{
-			Stage:             rt.Input("stage"),
-			GitHubToken:       rt.Input("github-token"),
-			KubernetesVersion: rt.Input("kubernetes-version"),
-			Manifests:         rt.Input("manifests"),
-			Config:            rt.Input("config"),
-			ReportDir:         rt.Input("report-dir"),
-			Repo:              rt.Getenv("GITHUB_WORKSPACE"),
-			Provider:          rt.Input("provider"),
-			NodeImage:         rt.Input("node-image"),
-			KindConfig:        rt.Input("kind-config"),
-			Kubeconfig:        rt.Input("kubeconfig"),
-			KubeconfigPath:    rt.Input("kubeconfig-path"),
-			Namespace:         rt.Input("namespace"),
-			Timeout:           rt.Input("timeout"),
-			KeepOnFailure:     rt.Input("keep-on-failure"),
-			Image:             rt.Input("image"),
-			SmokeCommand:      rt.Input("smoke-command"),
-			Disruption:        rt.Input("disruption"),
-			BuildStep:         rt.Input("build-step"),
-			Platforms:         rt.Input("platforms"),
-			Runners:           rt.Input("runners"),
-			Emulate:           rt.Input("emulate"),
-			Digests:           rt.Input("digests"),
-			Tags:              rt.Input("tags"),
-			MergeMethod:       rt.Input("merge-method"),
-			MergeToken:        rt.Input("merge-token"),
-			HeadSHA:           rt.Input("head-sha"),
-			Environment:       rt.Input("environment"),
-			ToRevision:        rt.Input("to-revision"),
-			FastTrack:         rt.Input("fast-track"),
-			Reason:            rt.Input("reason"),
-		}
-		rt.Mask(in.GitHubToken)
-		rt.Mask(in.MergeToken)
-		maskKubeconfig(rt, in.Kubeconfig)
-		if in.Repo == "" {
-			in.Repo = "."
-		}
-		return in, nil
+	if !rt.InActions() {
+		return parseFlags(args, stderr)
 	}
-	return parseFlags(args, stderr)
+	var in stage.Inputs
+	for _, d := range decls {
+		if d.name == "" {
+			continue
+		}
+		p := d.field(&in)
+		*p = rt.Input(d.name)
+		if d.secret && d.name != "kubeconfig" {
+			rt.Mask(*p)
+		}
+	}
+	maskKubeconfig(rt, in.Kubeconfig)
+	in.Repo = cmp.Or(rt.Getenv("GITHUB_WORKSPACE"), ".")
+	return in, nil
 }
 
 const usage = `shipgate %s — gates a Kubernetes change from pull request to production.
 
 Usage:
   shipgate <stage> [flags]
+  shipgate <stage> --help   the stage's flags
+  shipgate version
 
-Stages: %s (promote and rollback come in later versions)
+Stages: %s
 
 In GitHub Actions the same binary reads the action's inputs instead of flags.
+`
+
+const stageUsage = `Usage: shipgate %s [flags]
+
+Boolean flags stand alone (--%s) or take =false.
 
 Flags:
 `
 
+// parseFlags reads the command line: the stage first, then the flags that
+// stage declares.
 func parseFlags(args []string, stderr io.Writer) (stage.Inputs, error) {
-	fs := flag.NewFlagSet("shipgate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, usage, Version, available())
-		fs.PrintDefaults()
-	}
 	var in stage.Inputs
-	fs.StringVar(&in.Repo, "repo", ".", "the git repository to check")
-	fs.StringVar(&in.Base, "base", "main", "the branch to merge into; its tip is fetched from origin when the repository has one")
-	fs.StringVar(&in.Head, "head", "HEAD", "the revision to merge (the pull request's head)")
-	fs.StringVar(&in.KubernetesVersion, "kubernetes-version", "", "target Kubernetes version, e.g. v1.31.0 (enables the removed-API check)")
-	fs.StringVar(&in.Manifests, "manifests", "deploy", "path or glob of the Kubernetes YAML, relative to the repository")
-	fs.StringVar(&in.Config, "config", "", "shipgate config file, relative to the repository")
-	fs.StringVar(&in.ReportDir, "report-dir", "shipgate-report", "where JUnit XML and reports are written, relative to the repository")
-	fs.StringVar(&in.Provider, "provider", "local", "sandbox/smoke cluster: local (a control plane on this machine), kind or existing")
-	fs.StringVar(&in.NodeImage, "node-image", "", "kind node image, overriding the one pinned for --kubernetes-version")
-	fs.StringVar(&in.KindConfig, "kind-config", "", "kind config file, relative to the repository")
-	fs.StringVar(&in.KubeconfigPath, "kubeconfig", "", "kubeconfig file of the cluster for provider existing (or of a cluster an earlier step made)")
-	fs.StringVar(&in.Namespace, "namespace", "", "namespace to deploy into; a fresh shipgate-<run> namespace when empty")
-	fs.StringVar(&in.Timeout, "timeout", "10m", "how long the sandbox waits for the manifests to be ready")
-	fs.StringVar(&in.KeepOnFailure, "keep-on-failure", "false", "keep the sandbox cluster after a failure, for debugging")
-	fs.StringVar(&in.Image, "image", "", "the image under test; containers whose image has the same repository get it")
-	fs.StringVar(&in.SmokeCommand, "smoke-command", "", "a command to run as the smoke test, e.g. 'go test ./e2e -v'")
-	fs.StringVar(&in.Disruption, "disruption", "false", "watch a rollout from --base to --head and measure disruption")
-	fs.StringVar(&in.BuildStep, "build-step", "plan", "build: plan (the matrix) or merge (the verified image index)")
-	fs.StringVar(&in.Platforms, "platforms", "linux/amd64,linux/arm64", "build: platforms of the image")
-	fs.StringVar(&in.Runners, "runners", "", "build: platform=runner lines overriding the default runners")
-	fs.StringVar(&in.Emulate, "emulate", "false", "build: build every platform on one runner with QEMU")
-	fs.StringVar(&in.Digests, "digests", "", "build merge: platform=digest lines from the build jobs")
-	fs.StringVar(&in.Tags, "tags", "", "build merge: tags for the index")
-	fs.StringVar(&in.Environment, "environment", "", "promote, rollback: the environment, also the name of the revision history, e.g. production")
-	fs.StringVar(&in.ToRevision, "to-revision", "", "rollback: the revision number to return to; empty returns to the last good one")
-	fs.StringVar(&in.FastTrack, "fast-track", "false", "rollback: skip the checks and restore traffic at once")
-	fs.StringVar(&in.Reason, "reason", "", "rollback: why, recorded in the revision history")
-	if len(args) == 0 {
-		fs.Usage()
-		return in, fmt.Errorf("no stage given; use one of: %s", available())
-	}
-	if strings.HasPrefix(args[0], "-") {
-		if err := fs.Parse(args); err != nil {
-			return in, err
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, usage, Version, stageList())
+		switch {
+		case len(args) == 0:
+			return in, fmt.Errorf("no stage given; use one of: %s", available())
+		case args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+			return in, flag.ErrHelp
 		}
 		return in, fmt.Errorf("the stage comes first: shipgate <stage> [flags]; stages: %s", available())
 	}
 	in.Stage = args[0]
+	fs := flag.NewFlagSet("shipgate "+in.Stage, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the error is reported once, by the caller
+	example := "disruption"
+	for _, d := range decls {
+		name := d.flagName()
+		if name == "" || !d.forStage(in.Stage) {
+			continue
+		}
+		p := d.field(&in)
+		*p = d.flagDefault()
+		if d.boolean {
+			fs.Var(boolFlag{p: p, name: name}, name, d.help)
+			example = name
+			continue
+		}
+		fs.StringVar(p, name, *p, d.help)
+	}
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, stageUsage, in.Stage, example)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+		}
 		return in, err
 	}
 	if fs.NArg() > 0 {
-		return in, fmt.Errorf("unexpected argument %q; flags go after the stage, e.g. shipgate merge-check --base main", fs.Arg(0))
+		return in, strayArgument(args[1:], fs.Arg(0))
 	}
 	return in, nil
 }
+
+// strayArgument explains an argument left after the flags: most often the
+// value of a boolean flag written apart from it.
+func strayArgument(args []string, arg string) error {
+	for i, a := range args[1:] {
+		name := strings.TrimLeft(args[i], "-")
+		if a == arg && strings.HasPrefix(args[i], "-") && isBoolFlag(name) {
+			return fmt.Errorf("unexpected argument %q after --%s: a boolean flag stands alone (--%s) or takes its value with =, e.g. --%s=false", arg, name, name, name)
+		}
+	}
+	return fmt.Errorf("unexpected argument %q; flags go after the stage, e.g. shipgate merge-check --base main", arg)
+}
+
+func isBoolFlag(name string) bool {
+	for _, d := range decls {
+		if d.boolean && d.flagName() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// boolFlag is a true/false flag kept in a string input: it stands alone
+// (--disruption) or takes =true or =false.
+type boolFlag struct {
+	p    *string
+	name string
+}
+
+func (b boolFlag) String() string {
+	if b.p == nil {
+		return ""
+	}
+	return *b.p
+}
+
+func (b boolFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("use --%s alone for true, or --%s=false", b.name, b.name)
+	}
+	*b.p = strconv.FormatBool(v)
+	return nil
+}
+
+// IsBoolFlag lets the flag package take the flag without a value.
+func (b boolFlag) IsBoolFlag() bool { return true }
 
 // maskKubeconfig masks the credentials in a kubeconfig input (tokens,
 // passwords, client keys and certificates), each value on its own, so none
@@ -142,4 +166,20 @@ func maskKubeconfig(rt *actionio.Runtime, kubeconfig string) {
 var secretKeys = map[string]bool{
 	"token": true, "password": true, "client-key-data": true, "client-certificate-data": true,
 	"id-token": true, "refresh-token": true, "access-token": true, "client-secret": true,
+}
+
+// stageList is available's list, with the stages this version lacks named
+// apart.
+func stageList() string {
+	var later []string
+	for n, st := range stages {
+		if st == nil {
+			later = append(later, n)
+		}
+	}
+	if len(later) == 0 {
+		return available()
+	}
+	slices.Sort(later)
+	return fmt.Sprintf("%s (%s come in later versions)", available(), strings.Join(later, " and "))
 }
