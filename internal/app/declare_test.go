@@ -109,7 +109,7 @@ func TestReadActionInputs(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("inputs (-want +got):\n%s", diff)
 	}
-	for _, secret := range []string{"value of github-token", "value of merge-token"} {
+	for _, secret := range []string{"value of github-token", "value of merge-token", "value of kubeconfig"} {
 		if !strings.Contains(out.String(), "::add-mask::"+secret+"\n") {
 			t.Errorf("%q not masked; log:\n%s", secret, out.String())
 		}

@@ -149,25 +149,6 @@ func (b boolFlag) Set(s string) error {
 // IsBoolFlag lets the flag package take the flag without a value.
 func (b boolFlag) IsBoolFlag() bool { return true }
 
-// maskKubeconfig masks the credentials in a kubeconfig input (tokens,
-// passwords, client keys and certificates), each value on its own, so none
-// shows in a log even when quoted alone. Other values (server, names) are
-// left readable.
-func maskKubeconfig(rt *actionio.Runtime, kubeconfig string) {
-	for _, line := range strings.Split(kubeconfig, "\n") {
-		key, v, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- ")), ":")
-		if ok && secretKeys[strings.Trim(key, `"' `)] {
-			rt.Mask(strings.Trim(strings.TrimSpace(v), `"'`))
-		}
-	}
-}
-
-// secretKeys are the kubeconfig fields that hold credentials.
-var secretKeys = map[string]bool{
-	"token": true, "password": true, "client-key-data": true, "client-certificate-data": true,
-	"id-token": true, "refresh-token": true, "access-token": true, "client-secret": true,
-}
-
 // stageList is available's list, with the stages this version lacks named
 // apart.
 func stageList() string {
