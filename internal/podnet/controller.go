@@ -249,15 +249,16 @@ func (c *Controller) start(ctx context.Context, key, name string, w want) error 
 	return nil
 }
 
-// stop forgets the pod, then stops its servers and removes its address; the
-// IP stays held until then.
+// stop stops the pod's servers and removes its address, then forgets the
+// pod and its IP: until its address is gone, Serving still lists it, so
+// whoever sees it gone from Serving also finds its address gone.
 func (c *Controller) stop(ctx context.Context, s *podServers) error {
+	err := c.teardown(ctx, s)
 	c.mu.Lock()
 	if c.pods[s.key] == s {
 		delete(c.pods, s.key)
 	}
 	c.mu.Unlock()
-	err := c.teardown(ctx, s)
 	c.release(s)
 	return err
 }
@@ -344,8 +345,9 @@ func (c *Controller) stopAll() error {
 	return errors.Join(errs...)
 }
 
-// Serving returns what is served now, draining pods included:
-// "podIP:port" → "namespace/name".
+// Serving returns what is served now, draining pods included, and a pod
+// being stopped until its address is removed: "podIP:port" →
+// "namespace/name".
 func (c *Controller) Serving() map[string]string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
