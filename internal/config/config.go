@@ -76,8 +76,14 @@ func Parse(name string, data []byte) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-			return Config{}, fmt.Errorf("config %s:%s: unknown field %q in %s; known fields: %s", name, m[1], m[2], section(m[3]), strings.Join(known[m[3]], ", "))
+		errs := typeErrors(name, data)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if m := unknownField.FindStringSubmatch(line); m != nil {
+				errs = append(errs, fmt.Errorf("config %s:%s: unknown field %q in %s; known fields: %s", name, m[1], m[2], section(m[3]), strings.Join(known[m[3]], ", ")))
+			}
+		}
+		if len(errs) > 0 {
+			return Config{}, errors.Join(errs...)
 		}
 		return Config{}, fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}

@@ -47,7 +47,7 @@ func TestParse(t *testing.T) {
 		{
 			name:    "wrong type",
 			in:      "merge-check:\n  mergeable-attempts: many\n",
-			wantErr: "cannot unmarshal !!str `many` into int",
+			wantErr: `config shipgate.yml:2: merge-check.mergeable-attempts is "many"; want a whole number such as 3`,
 		},
 	}
 	for _, tc := range tests {
@@ -107,7 +107,7 @@ func TestParseSections(t *testing.T) {
 		{"bad regex", "smoke:\n  checks:\n    - {service: web, expect: {body-regex: '('}}\n", "smoke.checks[0].expect.body-regex: error parsing regexp"},
 		{"bad method", "smoke:\n  checks:\n    - {service: web, method: FETCH}\n", `smoke.checks[0].method "FETCH": use GET, HEAD`},
 		{"rate", "smoke:\n  disruption: {rate: 1000}\n", "smoke.disruption.rate 1000: use samples per second from 1 to 100"},
-		{"duration", "smoke:\n  disruption: {max-disruption: soon}\n", "cannot unmarshal !!str `soon` into time.Duration"},
+		{"duration", "smoke:\n  disruption: {max-disruption: soon}\n", `config s.yml:2: smoke.disruption.max-disruption is "soon"; want a Go duration such as 500ms, 30s or 2m`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
