@@ -72,11 +72,15 @@ func Cleanup(ctx context.Context, h Handle, spec Spec) error {
 	return errors.Join(errs...)
 }
 
-// String names what the handle holds, e.g. "kind cluster shipgate-12-1" or
-// "namespace shipgate-12-1".
+// String names what the handle holds, e.g. "kind cluster shipgate-12-1",
+// "local control plane (namespace shipgate-12-1)" or "namespace
+// shipgate-12-1".
 func (h Handle) String() string {
-	if h.ClusterName != "" {
+	switch {
+	case h.ClusterName != "":
 		return h.Provider + " cluster " + h.ClusterName
+	case h.Provider == Local:
+		return "local control plane (namespace " + h.UsedNamespace + ")"
 	}
 	return "namespace " + h.UsedNamespace
 }

@@ -16,7 +16,7 @@ import (
 // that this process did not live to finish.
 func openKind(ctx context.Context, spec Spec, save func(Handle) error) (*Cluster, error) {
 	name := kindcluster.NewName(spec.RunID, "")
-	c := &Cluster{Handle: Handle{Provider: Kind, ClusterName: name}}
+	c := &Cluster{Handle: Handle{Provider: Kind, ClusterName: name}, disposable: true}
 	if err := save(c.Handle); err != nil {
 		return nil, err
 	}

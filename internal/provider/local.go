@@ -18,13 +18,27 @@ import (
 // localNode is the kwok node the local provider adds.
 const localNode = "kwok-node-0"
 
+// LocalLimits is the line every local run logs first: what the local
+// provider is, and what it is not.
+const LocalLimits = "provider local: a real API server with simulated nodes (kwok); no container runs and no image is pulled; " +
+	"Ready pods are answered by stand-in HTTP servers (pod network), not by your app; use provider kind to run the containers"
+
+// LocalNote says the same in the report, naming the checks that reach a
+// stand-in server rather than the app.
+const LocalNote = "Provider local: a real API server with simulated nodes (kwok); no container runs and no image is pulled, " +
+	"so readiness and the basic tier follow the simulated pod status. The service and business tiers, the smoke checks and the " +
+	"disruption monitor reach stand-in servers that answer for each Ready pod (with its VERSION), not your app: " +
+	"use provider kind (or existing) to test the containers themselves."
+
 // openLocal starts the local control plane with a kwok node and, when this
 // process may make network namespaces (root, iproute2), a pod network so
 // Services answer HTTP.
 func openLocal(ctx context.Context, spec Spec) (*Cluster, error) {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(spec.Timeout, 5*time.Minute))
 	defer cancel()
-	c := &Cluster{Handle: Handle{Provider: Local}}
+	c := &Cluster{Handle: Handle{Provider: Local}, disposable: true}
+	spec.Logf("%s", LocalLimits)
+	c.Notes = append(c.Notes, LocalNote)
 	var net *podnet.Network
 	cidr := ""
 	if reason := podNetworkUnavailable(); reason != "" {

@@ -33,7 +33,8 @@ func NamespaceFor(runID string) string {
 }
 
 // useNamespace sets the namespace the stage deploys into: the given one,
-// or a fresh one that Close deletes.
+// or a fresh one that Close deletes, unless Close deletes the whole
+// cluster anyway.
 func (c *Cluster) useNamespace(ctx context.Context, spec Spec, save func(Handle) error) error {
 	if spec.Namespace != "" {
 		c.Handle.UsedNamespace = spec.Namespace
@@ -52,6 +53,9 @@ func (c *Cluster) useNamespace(ctx context.Context, spec Spec, save func(Handle)
 		return fmt.Errorf("create namespace %s: %w", name, err)
 	}
 	spec.Logf("namespace %s created", name)
+	if c.disposable {
+		return nil // it goes with the cluster
+	}
 	client, logf := c.Client, spec.Logf
 	c.onClose(true, func(ctx context.Context) error { return DeleteNamespace(ctx, client, name, logf) })
 	return nil

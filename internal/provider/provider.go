@@ -91,6 +91,10 @@ type Cluster struct {
 
 	closers    []closer
 	exportLogs func(ctx context.Context, dir string) string
+	// disposable says Close throws the whole cluster away (local, kind),
+	// so what lives in it (the run's namespace) needs no deleting of its
+	// own; Release keeps the cluster whole (keep-on-failure).
+	disposable bool
 }
 
 // closer undoes one thing Open did. Resources (a kind cluster, a
