@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,12 +58,18 @@ type Applied struct {
 	// Conflicts lists the fields another field manager owns, when the
 	// apply failed because of them.
 	Conflicts []Conflict
+	// Rejected says the object itself was refused (the API server found it
+	// invalid or forbidden, its kind is unknown, fields conflict): a
+	// problem of the manifest. A failure that is not rejected means the
+	// cluster could not be used (no answer, a timeout, bad credentials).
+	Rejected bool
 	// Images lists the images set, as "container: old → new".
 	Images []string
 	// Live is the object as the API server returned it.
 	Live *unstructured.Unstructured
 
-	// fieldLines gives the line of each conflicting field in the source.
+	// fieldLines gives the line of each conflicting or invalid field in
+	// the source, by the field's path as the API server names it.
 	fieldLines map[string]int
 }
 
@@ -117,10 +124,12 @@ func (c *Client) applyOne(ctx context.Context, o Object, opts ApplyOptions) Appl
 	a := Applied{ID: IDOf(u), Source: o.Source}
 	fail := func(err error) Applied {
 		a.Outcome, a.Err = Failed, fmt.Errorf("apply %s: %w", a.ID, err)
+		a.Rejected = a.Rejected || rejected(err)
 		return a
 	}
 	images, err := SetImages(u, opts.Images)
 	if err != nil {
+		a.Rejected = true
 		return fail(err)
 	}
 	a.Images = images
@@ -179,7 +188,14 @@ func (c *Client) applyOne(ctx context.Context, o Object, opts ApplyOptions) Appl
 			for _, c := range cs {
 				a.fieldLines[c.Field] = fieldLine(o.node, c.Field)
 			}
+			a.Rejected = true
 			return fail(&ConflictError{ID: a.ID, Conflicts: cs, Err: err})
+		}
+		for _, c := range causes(err) {
+			if a.fieldLines == nil {
+				a.fieldLines = make(map[string]int)
+			}
+			a.fieldLines[c.Field] = fieldLine(o.node, "."+strings.TrimPrefix(c.Field, "."))
 		}
 		return fail(err)
 	}
@@ -234,19 +250,67 @@ func (e *ConflictError) Error() string {
 
 func (e *ConflictError) Unwrap() error { return e.Err }
 
+// rejected reports whether err is the object's own fault: the API server
+// answered with a client error about it (invalid, forbidden, not found,
+// conflict, too large), or the cluster serves no such kind. No answer,
+// timeouts, throttling and bad credentials are the cluster's problem.
+func rejected(err error) bool {
+	if meta.IsNoMatchError(err) {
+		return true
+	}
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) {
+		return false
+	}
+	code := st.Status().Code
+	return code >= 400 && code < 500 && code != 401 && code != 408 && code != 429
+}
+
+// causes returns the fields the API server named in its refusal.
+func causes(err error) []metav1.StatusCause {
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) || st.Status().Details == nil {
+		return nil
+	}
+	var out []metav1.StatusCause
+	for _, c := range st.Status().Details.Causes {
+		if c.Field != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // ApplyFindings turns the objects that failed into findings at their
-// source: one per conflicting field (at the field's line when it is found
-// in the manifest), one per other failure.
+// source: one per conflicting field and one per field the API server found
+// invalid (at the field's line when it is found in the manifest), one per
+// other failure.
 func ApplyFindings(applied []Applied) []result.Finding {
 	var fs []result.Finding
 	for _, a := range applied {
 		if a.Outcome != Failed {
 			continue
 		}
+		if cs := causes(a.Err); len(a.Conflicts) == 0 && len(cs) > 0 {
+			for _, c := range cs {
+				line := cmp.Or(a.fieldLines[c.Field], a.Source.Line)
+				fs = append(fs, result.Finding{
+					Check: CheckApply, Level: result.Failure, Path: a.Source.Path, Line: line,
+					Title:   fmt.Sprintf("Rejected by the API server: %s", c.Field),
+					Message: fmt.Sprintf("The API server refused %s: %s: %s.", a.ID, c.Field, c.Message),
+					Object:  a.ID.String(),
+				})
+			}
+			continue
+		}
 		if len(a.Conflicts) == 0 {
+			title := "Apply failed"
+			if a.Rejected {
+				title = "Rejected by the API server"
+			}
 			fs = append(fs, result.Finding{
 				Check: CheckApply, Level: result.Failure, Path: a.Source.Path, Line: a.Source.Line,
-				Title: "Apply failed", Message: a.Err.Error() + ".", Object: a.ID.String(),
+				Title: title, Message: a.Err.Error() + ".", Object: a.ID.String(),
 			})
 			continue
 		}
