@@ -120,3 +120,49 @@ func Repository(ref string) string {
 	}
 	return ref
 }
+
+// ContainerImage is the image of one container (or init container) of a
+// workload, where the manifest says it.
+type ContainerImage struct {
+	Container string
+	Image     string
+	// PullPolicy is the container's imagePullPolicy as written; empty when
+	// the manifest gives none.
+	PullPolicy string
+	// Line is the line of the container's image field in the object's
+	// file; the object's line when the field is not found there.
+	Line int
+}
+
+// ContainerImages lists the images of a workload's containers and init
+// containers, in the manifest's order; nothing for other kinds.
+func ContainerImages(o Object) []ContainerImage {
+	path := podSpecPath(o.ID())
+	if path == nil {
+		return nil
+	}
+	var out []ContainerImage
+	for _, field := range []string{"initContainers", "containers"} {
+		p := append(slices.Clone(path), field)
+		list, _, _ := unstructured.NestedSlice(o.Obj.Object, p...)
+		for i, c := range list {
+			m, _ := c.(map[string]any)
+			img, _ := m["image"].(string)
+			if img == "" {
+				continue
+			}
+			name, _ := m["name"].(string)
+			policy, _ := m["imagePullPolicy"].(string)
+			elem := fmt.Sprint(i)
+			if name != "" {
+				elem = fmt.Sprintf("name=%q", name)
+			}
+			line := fieldLine(o.node, "."+strings.Join(p, ".")+"["+elem+"].image")
+			if line == 0 || o.node == nil {
+				line = o.Source.Line
+			}
+			out = append(out, ContainerImage{Container: name, Image: img, PullPolicy: policy, Line: line})
+		}
+	}
+	return out
+}
