@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log"
 	"maps"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -25,8 +31,8 @@ import (
 )
 
 // sandboxWorkspace copies testdata/sandbox into a new workspace, with
-// edit applied to deploy/web.yaml.
-func sandboxWorkspace(t testing.TB, edit func(string) string) string {
+// edits applied to deploy/web.yaml.
+func sandboxWorkspace(t testing.TB, edits ...func(string) string) string {
 	t.Helper()
 	ws := t.TempDir()
 	for _, f := range []string{"deploy/web.yaml", "shipgate.yml"} {
@@ -35,8 +41,10 @@ func sandboxWorkspace(t testing.TB, edit func(string) string) string {
 			t.Fatal(err)
 		}
 		text := string(data)
-		if f == "deploy/web.yaml" && edit != nil {
-			text = edit(text)
+		for _, edit := range edits {
+			if f == "deploy/web.yaml" && edit != nil {
+				text = edit(text)
+			}
 		}
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(ws, f)), 0o755); err != nil {
 			t.Fatal(err)
@@ -46,6 +54,37 @@ func sandboxWorkspace(t testing.TB, edit func(string) string) string {
 		}
 	}
 	return ws
+}
+
+// testImage is the test app's image as testdata/sandbox names it.
+const testImage = "ghcr.io/example/web:1.4.0"
+
+// imageRegistry is go-containerregistry's registry on loopback holding the
+// test app's image as <host>/example/web:1.4.0; it returns the host. The
+// sandbox looks images up before deploying, and tests reach no registry
+// but this one.
+func imageRegistry(t testing.TB) string {
+	t.Helper()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(host + "/example/web:1.4.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	return host
+}
+
+// withImage gives the test app's container the image ref.
+func withImage(ref string) func(string) string {
+	return func(s string) string { return strings.Replace(s, "image: "+testImage, "image: "+ref, 1) }
 }
 
 // podLabel and podEnv edit the test app's pod template.
@@ -84,6 +123,8 @@ func fakeSHA(s string) string {
 func TestSandboxExistingCluster(t *testing.T) {
 	t.Parallel()
 	g, srv, kubeconfig := existingCluster(t)
+	host := imageRegistry(t)
+	before := []string{"deploy/manifests", "deploy/images", "deploy/apply", "deploy/ready"}
 	tests := []struct {
 		name string
 		edit func(string) string
@@ -92,6 +133,11 @@ func TestSandboxExistingCluster(t *testing.T) {
 		wantFail map[string]string
 		// wantAt is the path:line of an annotation the check run must have.
 		wantAt string
+		// noCluster says the run must make nothing: the manifests cannot
+		// be deployed, which is known before any namespace exists.
+		noCluster bool
+		// cases are the JUnit cases to expect; all tiers when empty.
+		cases []string
 	}{
 		{name: "healthy app passes every tier"},
 		{
@@ -122,13 +168,36 @@ func TestSandboxExistingCluster(t *testing.T) {
 			keep:     true,
 			wantFail: map[string]string{"deploy/ready": "deployment/web"},
 		},
+		{
+			name:     "an object the API server rejects fails at the field's line",
+			edit:     func(s string) string { return strings.Replace(s, "replicas: 2", "replicas: -2", 1) },
+			wantFail: map[string]string{"deploy/apply": "spec.replicas"},
+			wantAt:   "deploy/web.yaml:11",
+			cases:    before,
+		},
+		{
+			name:      "an image that does not exist fails at its line before any cluster",
+			edit:      withImage(host + "/never/exists:x"),
+			wantFail:  map[string]string{"deploy/images": "does not exist"},
+			wantAt:    "deploy/web.yaml:27",
+			noCluster: true,
+			cases:     before,
+		},
+		{
+			name:      "a YAML error fails at its line before any cluster",
+			edit:      func(s string) string { return strings.Replace(s, "replicas: 2", "replicas: [2", 1) },
+			wantFail:  map[string]string{"deploy/manifests": "YAML"},
+			wantAt:    "deploy/web.yaml:12",
+			noCluster: true,
+			cases:     []string{"deploy/manifests"},
+		},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			runID := fmt.Sprint(5000 + i)
 			ns := provider.NamespaceFor(runID + "-1")
-			ws := sandboxWorkspace(t, tc.edit)
+			ws := sandboxWorkspace(t, withImage(host+"/example/web:1.4.0"), tc.edit)
 			head := fakeSHA(tc.name)
 			ev := pullEvent(t, 10+i, head, fakeSHA("base"))
 			srv.AddPull(repoName, ghemu.Pull{Number: 10 + i, HeadSHA: head, BaseSHA: fakeSHA("base"), HeadRef: "feature", BaseRef: "main"})
@@ -152,11 +221,15 @@ func TestSandboxExistingCluster(t *testing.T) {
 			if s.code != wantCode {
 				t.Fatalf("exit code %d, want %d; log:\n%s", s.code, wantCode, s.log)
 			}
-			if s.outputs["namespace"] != ns {
+			if s.outputs["namespace"] != ns && !tc.noCluster {
 				t.Errorf("output namespace = %q, want %q", s.outputs["namespace"], ns)
 			}
 			// A failure may fail later tiers too; a healthy run fails none.
-			checkCases(t, readJUnit(t, s), []string{"deploy/manifests", "deploy/apply", "deploy/ready", "health/basic", "service/web", "business/json/version"}, tc.wantFail, tc.wantFail == nil)
+			cases := tc.cases
+			if cases == nil {
+				cases = append(slices.Clone(before), "health/basic", "service/web", "business/json/version")
+			}
+			checkCases(t, readJUnit(t, s), cases, tc.wantFail, tc.wantFail == nil)
 			if testing.Verbose() {
 				t.Log(s.log)
 			}
@@ -166,6 +239,15 @@ func TestSandboxExistingCluster(t *testing.T) {
 			}
 			if tc.wantAt != "" && !hasAnnotationAt(srv.Annotations(cr.ID), tc.wantAt) {
 				t.Errorf("no annotation at %s; annotations: %+v", tc.wantAt, srv.Annotations(cr.ID))
+			}
+			if tc.noCluster {
+				if _, err := g.Client.CoreV1().Namespaces().Get(t.Context(), ns, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+					t.Errorf("namespace %s: %v, want none made", ns, err)
+				}
+				if st := s.state[provider.StateKey]; st != "" {
+					t.Errorf("the step saved cluster handles %s, want none", st)
+				}
+				return
 			}
 			// In Actions the namespace stays for later steps; the post step
 			// removes it unless it was kept.
@@ -248,6 +330,7 @@ func hasAnnotationAt(as []ghemu.Annotation, at string) bool {
 // when the process exits.
 func TestSandboxLocalCleansUp(t *testing.T) {
 	t.Parallel()
+	host := imageRegistry(t)
 	for _, tc := range []struct {
 		name     string
 		edit     func(string) string
@@ -260,7 +343,7 @@ func TestSandboxLocalCleansUp(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ws := sandboxWorkspace(t, tc.edit)
+			ws := sandboxWorkspace(t, withImage(host+"/example/web:1.4.0"), tc.edit)
 			cmd := exec.CommandContext(t.Context(), shipgate(t), "sandbox", "--repo", ws, "--config", "shipgate.yml", "--timeout", "2m")
 			cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=")
 			pr, pw := io.Pipe()
@@ -305,8 +388,16 @@ func TestSandboxLocalCleansUp(t *testing.T) {
 			if out, _ := exec.Command("pgrep", "-f", dir).Output(); len(out) > 0 {
 				t.Errorf("processes of the cluster in %s still run: %s", dir, out)
 			}
-			if tc.sigterm && !strings.Contains(log.String(), "cancelled: removing namespace") {
-				t.Errorf("the log does not say the cancelled run removed its namespace:\n%s", log.String())
+			if tc.sigterm && !strings.Contains(log.String(), "cancelled: removing local control plane") {
+				t.Errorf("the log does not say the cancelled run removed its control plane:\n%s", log.String())
+			}
+			// Every local run says what the local provider does not do, in
+			// the log and in the report.
+			if !strings.Contains(log.String(), provider.LocalLimits) {
+				t.Errorf("the log does not say what the local provider is:\n%s", log.String())
+			}
+			if md, err := os.ReadFile(filepath.Join(ws, "shipgate-report", "sandbox.md")); !tc.sigterm && (err != nil || !strings.Contains(string(md), provider.LocalNote)) {
+				t.Errorf("the report does not say what the local provider is (%v):\n%s", err, md)
 			}
 			m := regexp.MustCompile(`pod network: netns (\S+),`).FindStringSubmatch(log.String())
 			if m == nil {
@@ -314,6 +405,40 @@ func TestSandboxLocalCleansUp(t *testing.T) {
 			}
 			if out, _ := exec.Command("ip", "netns", "list").Output(); regexp.MustCompile(`(?m)^` + m[1] + `\b`).Match(out) {
 				t.Errorf("network namespace %s still exists after exit", m[1])
+			}
+		})
+	}
+}
+
+// TestSandboxLocalBadManifests runs `shipgate sandbox` on the command line
+// with manifests that cannot be deployed: each is reported (a finding, or
+// an input error naming the input) and no control plane is started.
+func TestSandboxLocalBadManifests(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		manifests string
+		edit      func(string) string
+		wantCode  int
+		want      string
+	}{
+		{name: "no such path", manifests: "nowhere", wantCode: 2, want: `input manifests "nowhere": no such file or directory`},
+		{name: "empty directory", manifests: "empty", wantCode: 1, want: "No objects"},
+		{name: "YAML error", manifests: "deploy", edit: func(s string) string { return strings.Replace(s, "replicas: 2", "replicas: [2", 1) }, wantCode: 1, want: "deploy/web.yaml:12"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ws := sandboxWorkspace(t, tc.edit)
+			if err := os.MkdirAll(filepath.Join(ws, "empty"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			env := append(os.Environ(), "GITHUB_ACTIONS=")
+			code, out := execBinary(t, ws, env, "sandbox", "--repo", ws, "--manifests", tc.manifests, "--config", "shipgate.yml", "--timeout", "1m")
+			if code != tc.wantCode || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit code %d, want %d with %q in the output:\n%s", code, tc.wantCode, tc.want, out)
+			}
+			if strings.Contains(out, provider.LocalLimits) || strings.Contains(out, "(dir ") {
+				t.Errorf("a control plane was started for manifests that cannot be deployed:\n%s", out)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/shipgate/shipgate/internal/gittest"
 	"github.com/shipgate/shipgate/internal/monitor"
 	"github.com/shipgate/shipgate/internal/provider"
+	"github.com/shipgate/shipgate/internal/provingground"
 )
 
 const smokeConfig = `smoke:
@@ -43,6 +44,7 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	web = []byte(withImage(imageRegistry(t) + "/example/web:1.4.0")(string(web)))
 	tests := []struct {
 		name     string
 		strategy string // replaces the rolling update's maxUnavailable/maxSurge
@@ -50,6 +52,10 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 		command  string
 		// wantFail maps failing JUnit cases to text their failure has.
 		wantFail map[string]string
+		// same leaves the pull request's manifests as the base's.
+		same bool
+		// wantSkipped are JUnit cases that must be skipped.
+		wantSkipped []string
 	}{
 		{name: "rolling update with maxUnavailable 0 is zero-downtime", want: "v2"},
 		{
@@ -67,12 +73,22 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 			command:  `test -s "$KUBECONFIG" && echo "namespace $SHIPGATE_NAMESPACE" && exit 3`,
 			wantFail: map[string]string{"smoke/version": `json .version = "v2", want "v3"`, "smoke-command": "exit"},
 		},
+		{
+			name: "the same manifests on both sides roll nothing out: the disruption cases are skipped, not passed",
+			want: "v1",
+			same: true,
+			wantSkipped: []string{monitor.DisruptionCheck("web", "new-connections"), monitor.DisruptionCheck("web", "reused-connections"),
+				monitor.DeploymentCheck("web")},
+		},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			base := string(web)
 			head := strings.Replace(base, "value: v1", "value: v2", 1)
+			if tc.same {
+				head = base
+			}
 			if tc.strategy != "" {
 				head = strings.Replace(head, "      maxUnavailable: 0\n      maxSurge: 1\n", tc.strategy, 1)
 				base = strings.Replace(base, "      maxUnavailable: 0\n      maxSurge: 1\n", tc.strategy, 1)
@@ -83,7 +99,7 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 			repos.Push("main")
 			baseSHA := repos.Work.RevParse("refs/heads/main")
 			repos.Work.Branch("feature", baseSHA)
-			headSHA := repos.Work.Commit("feature", gittest.Files{"deploy/web.yaml": head}, "web v2")
+			headSHA := repos.Work.Commit("feature", gittest.Files{"deploy/web.yaml": head, "NOTES.md": tc.name}, "web v2")
 			repos.PullRequest(20+i, "feature")
 			repos.PullRequestMerge(20+i, "main")
 			ws := repos.Clone(fmt.Sprintf("refs/pull/%d/merge", 20+i), 1).Dir
@@ -107,7 +123,16 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 			if tc.command != "" {
 				names = append(names, "smoke-command")
 			}
-			checkCases(t, readJUnit(t, s), names, tc.wantFail, true)
+			cases := readJUnit(t, s)
+			checkCases(t, cases, names, tc.wantFail, true)
+			for _, name := range tc.wantSkipped {
+				if cases[name].Skipped == nil {
+					t.Errorf("case %s is not skipped", name)
+				}
+			}
+			if tc.same && !strings.Contains(s.summary, "Nothing changed") {
+				t.Errorf("the summary does not say nothing changed:\n%s", s.summary)
+			}
 			if tc.command != "" && !strings.Contains(s.log, "namespace "+provider.NamespaceFor(runID+"-1-smoke")) {
 				t.Errorf("the smoke command's output (with the namespace it was given) is not in the log:\n%s", s.log)
 			}
@@ -130,5 +155,37 @@ func TestSmokeRolloutUnderWatch(t *testing.T) {
 				t.Errorf("namespace %q after the stage: %v, want it deleted", ns, err)
 			}
 		})
+	}
+}
+
+// TestSmokeHeadFromGit runs `shipgate smoke` on the command line with
+// --head naming a branch while the working tree holds main: the pull
+// request's version rolled out is the branch's, read from git, not the
+// working tree's.
+func TestSmokeHeadFromGit(t *testing.T) {
+	t.Parallel()
+	g := provingground.StartT(t)
+	web, err := os.ReadFile(filepath.Join("testdata", "sandbox", "deploy", "web.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := withImage(imageRegistry(t) + "/example/web:1.4.0")(string(web))
+	head := strings.Replace(base, "value: v1", "value: v2", 1)
+	repos := gittest.New(t)
+	repos.Work.Commit("main", gittest.Files{"deploy/web.yaml": base, "shipgate.yml": fmt.Sprintf(smokeConfig, "v2")}, "web v1")
+	repos.Work.Branch("feature", repos.Work.RevParse("refs/heads/main"))
+	repos.Work.Commit("feature", gittest.Files{"deploy/web.yaml": head}, "web v2")
+	repos.Push("main", "feature")
+	ws := repos.Clone("main", 0)
+	ws.Git("fetch", "--quiet", "origin", "+refs/heads/feature:refs/heads/feature")
+
+	env := append(os.Environ(), "GITHUB_ACTIONS=")
+	code, out := execBinary(t, ws.Dir, env, "smoke", "--repo", ws.Dir, "--base", "main", "--head", "feature",
+		"--kubeconfig", g.Cluster.Kubeconfig, "--config", "shipgate.yml", "--disruption", "true", "--timeout", "60s")
+	if code != 0 {
+		t.Fatalf("exit code %d, want 0 (the smoke check wants feature's v2); output:\n%s", code, out)
+	}
+	if !strings.Contains(out, "the pull request's version is feature") {
+		t.Errorf("the log does not say the head was read from git:\n%s", out)
 	}
 }

@@ -1,16 +1,16 @@
 // Package deploy puts a repository's manifests into a namespace and waits
-// for them: load (with file:line), set the image under test, server-side
-// apply, wait for readiness. Each step is a check, so what went wrong is
-// reported at the manifest line of the object it went wrong for.
+// for them, in two halves: Load (the manifests read with file:line and
+// every container image looked up in its registry, before any cluster
+// exists) and Apply (the image under test set, server-side apply, wait for
+// readiness). Each step is a check, so what went wrong is reported at the
+// manifest line of the object it went wrong for.
 package deploy
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"sort"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/shipgate/shipgate/internal/kube"
@@ -20,6 +20,7 @@ import (
 // The checks Run reports, in order.
 const (
 	CheckManifests = "deploy/manifests"
+	CheckImages    = "deploy/images"
 	CheckApply     = "deploy/apply"
 	CheckReady     = "deploy/ready"
 )
@@ -38,6 +39,9 @@ type Options struct {
 	Timeout time.Duration
 	// Logf receives progress lines.
 	Logf func(format string, args ...any)
+	// Registry says how Load checks the images against their registries;
+	// the zero value checks them with the runner's docker credentials.
+	Registry Registry
 }
 
 // Result is what Run did.
@@ -72,38 +76,36 @@ func (r Result) Source(kind, namespace, name string) (kube.Source, bool) {
 	return kube.Source{}, false
 }
 
-// Run deploys. An error means a step could not run (a path that cannot be
-// read, the API server gone); what the manifests or the workload got
-// wrong is in the checks.
+// Run deploys: Load, then Apply. An error means a step could not run (a
+// path that cannot be read, the API server gone); what the manifests or
+// the workload got wrong is in the checks.
 func Run(ctx context.Context, client *kube.Client, opts Options) (Result, error) {
+	l, err := Load(ctx, opts)
+	if err != nil {
+		return Result{Objects: l.Objects, Checks: l.Checks}, err
+	}
+	return Apply(ctx, client, l, opts)
+}
+
+// Apply is the second half of a deploy, in a cluster: the loaded objects
+// applied server-side into opts.Namespace with opts.Image set, then waited
+// for. What Load found failed skips both (and client is not used). An object the API server
+// rejects is a finding at its line (at the field's line when the API
+// server names the field); an error means the cluster could not be used.
+func Apply(ctx context.Context, client *kube.Client, l Loaded, opts Options) (Result, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	var res Result
-	// 1. Load the manifests, with the file and line of every object.
-	began := time.Now()
-	paths, err := expand(opts.Root, opts.Manifests)
-	if err != nil {
-		return res, err
-	}
-	objs, findings, err := kube.Load(ctx, opts.Root, paths)
-	if err != nil {
-		return res, err
-	}
-	res.Objects = objs
-	if len(objs) == 0 && len(findings) == 0 {
-		findings = append(findings, result.Finding{Check: CheckManifests, Level: result.Failure, Title: "No objects",
-			Message: fmt.Sprintf("No Kubernetes objects found in %s: point the manifests input at your YAML or kustomization.", opts.Manifests)})
-	}
-	res.add(CheckManifests, "The manifests load: YAML, kustomize builds, objects with apiVersion, kind and name.", findings, began)
-	if res.Failed() {
-		res.skip(CheckApply, "the manifests did not load")
-		res.skip(CheckReady, "the manifests did not load")
+	res := Result{Objects: l.Objects, Checks: slices.Clone(l.Checks)}
+	if why := l.why(); why != "" {
+		res.skip(CheckApply, why)
+		res.skip(CheckReady, why)
 		return res, nil
 	}
+	objs := l.Objects
 
-	// 2. Apply them server-side, the image under test set.
-	began = time.Now()
+	// 1. Apply them server-side, the image under test set.
+	began := time.Now()
 	images := map[string]string{}
 	if opts.Image != "" {
 		images = kube.ImagesFor(objs, opts.Image)
@@ -112,7 +114,7 @@ func Run(ctx context.Context, client *kube.Client, opts Options) (Result, error)
 		}
 	}
 	applied, err := client.Apply(ctx, objs, kube.ApplyOptions{Namespace: opts.Namespace, Images: images})
-	if err != nil {
+	if err := unusable(ctx, applied, err); err != nil {
 		return res, fmt.Errorf("apply: %w", err)
 	}
 	res.Applied = applied
@@ -121,8 +123,12 @@ func Run(ctx context.Context, client *kube.Client, opts Options) (Result, error)
 	}
 	opts.Logf("applied %d objects: %s", len(applied), kube.Summary(applied))
 	res.add(CheckApply, "Every object is accepted by the API server (server-side apply, field manager shipgate).", kube.ApplyFindings(applied), began)
+	if res.Failed() {
+		res.skip(CheckReady, "the API server did not accept every object")
+		return res, nil
+	}
 
-	// 3. Wait until every applied object is ready.
+	// 2. Wait until every applied object is ready.
 	began = time.Now()
 	timeout := opts.Timeout
 	if timeout == 0 {
@@ -139,6 +145,39 @@ func Run(ctx context.Context, client *kube.Client, opts Options) (Result, error)
 		res.add(CheckReady, fmt.Sprintf("Every object is ready (kstatus Current) within %s.", timeout), nil, began)
 	}
 	return res, nil
+}
+
+// Unchanged reports whether every object was applied and none changed: the
+// cluster already ran exactly these manifests.
+func (r Result) Unchanged() bool {
+	if len(r.Applied) == 0 {
+		return false
+	}
+	for _, a := range r.Applied {
+		if a.Outcome != kube.Unchanged {
+			return false
+		}
+	}
+	return true
+}
+
+// unusable returns the errors of an apply that are not the objects' own
+// fault (no answer, a timeout, bad credentials, the run cancelled): those
+// stop the deploy; rejected objects are findings.
+func unusable(ctx context.Context, applied []kube.Applied, err error) error {
+	if err == nil {
+		return nil
+	}
+	if len(applied) == 0 || ctx.Err() != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range applied {
+		if a.Err != nil && !a.Rejected {
+			errs = append(errs, a.Err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // notReady turns a wait's failure into one finding per object not ready,
@@ -169,24 +208,4 @@ func (r *Result) add(name, desc string, fs []result.Finding, began time.Time) {
 
 func (r *Result) skip(name, why string) {
 	r.Checks = append(r.Checks, result.Check{Name: name, Skipped: why})
-}
-
-// expand turns the manifests input into paths: a glob is matched (sorted),
-// anything else is taken as a path.
-func expand(root, manifests string) ([]string, error) {
-	if manifests == "" {
-		return nil, errors.New("input manifests is empty; give the path or glob of your Kubernetes YAML, e.g. deploy")
-	}
-	if !strings.ContainsAny(manifests, "*?[") {
-		return []string{manifests}, nil
-	}
-	matches, err := filepath.Glob(filepath.Join(root, manifests))
-	if err != nil {
-		return nil, fmt.Errorf("input manifests %q: %w", manifests, err)
-	}
-	if len(matches) == 0 {
-		return nil, fmt.Errorf("input manifests %q matches no file in %s", manifests, root)
-	}
-	sort.Strings(matches)
-	return matches, nil
 }

@@ -23,12 +23,35 @@ const CleanupTimeout = 3 * time.Minute
 
 // runVersion runs the steps for one Kubernetes version. handles collects
 // what every version made, saved for the post step as it grows.
-func runVersion(ctx context.Context, env *stage.Env, s settings, version string, handles *[]provider.Handle) (t report.Target, err error) {
+func runVersion(ctx context.Context, env *stage.Env, s settings, version string, loaded deploy.Loaded, handles *[]provider.Handle) (t report.Target, err error) {
 	if len(s.versions) > 1 {
 		t.Label = version
 	}
 	check := env.Publisher.Begin(ctx, CheckRunName(version), env.HeadSHA())
 	res := result.Result{Stage: "sandbox", Started: env.Now()}
+	end := func(res result.Result) report.Target {
+		res.Finished = env.Now()
+		res.Title = title(res)
+		t.Result = res
+		check.End(ctx, t)
+		return t
+	}
+
+	// 0. Manifests that did not load (or name images that do not exist)
+	// are reported without making a cluster.
+	if loaded.Failed() {
+		dep, err := deploy.Apply(ctx, nil, loaded, deploy.Options{})
+		if err != nil {
+			return t, err
+		}
+		tiers, _, err := healthTiers(ctx, env, nil, nil, dep)
+		if err != nil {
+			return t, err
+		}
+		res.Checks = append(append(res.Checks, dep.Checks...), tiers...)
+		res.Notes = append(res.Notes, "No cluster was made: the manifests cannot be deployed as they are.")
+		return end(res), nil
+	}
 	sp := spec(env, s, version)
 	slot := len(*handles)
 	*handles = append(*handles, provider.Handle{})
@@ -64,14 +87,13 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 		return t, err
 	}
 
-	// 3–5. Load the manifests, apply them server-side, wait for readiness.
+	// 3–5. Apply the loaded manifests server-side, wait for readiness.
 	kc, err := kube.NewClient(cl.Config)
 	if err != nil {
 		return t, err
 	}
-	dep, err := deploy.Run(ctx, kc, deploy.Options{
-		Root: env.Inputs.Repo, Manifests: env.Inputs.Manifests, Namespace: cl.Handle.UsedNamespace,
-		Image: podImage, Timeout: s.timeout, Logf: env.RT.Logf,
+	dep, err := deploy.Apply(ctx, kc, loaded, deploy.Options{
+		Namespace: cl.Handle.UsedNamespace, Image: podImage, Timeout: s.timeout, Logf: env.RT.Logf,
 	})
 	if err != nil {
 		return t, fmt.Errorf("sandbox %s: deploy: %w", cmp.Or(version, s.provider), err)
@@ -94,12 +116,8 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 	if res.Failed() {
 		res.Notes = append(res.Notes, diagnose(ctx, env, cl, version)...)
 	}
-	res.Finished = env.Now()
-	res.Title = title(res)
-	t.Result = res
-	check.End(ctx, t)
 	// 8. Cleanup runs in the deferred finish.
-	return t, nil
+	return end(res), nil
 }
 
 // setOutputs publishes where the cluster is, for later steps.

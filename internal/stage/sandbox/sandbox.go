@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipgate/shipgate/internal/deploy"
 	"github.com/shipgate/shipgate/internal/kubeversion"
 	"github.com/shipgate/shipgate/internal/provider"
 	"github.com/shipgate/shipgate/internal/report"
@@ -88,6 +89,17 @@ func spec(env *stage.Env, s settings, version string) provider.Spec {
 	}
 }
 
+// loadOptions say what deploy.Load reads: the manifests of the workspace,
+// the image under test, and the registries asked with the runner's docker
+// credentials plus the workflow's token for ghcr.io.
+func loadOptions(env *stage.Env) deploy.Options {
+	in := env.Inputs
+	return deploy.Options{
+		Root: in.Repo, Manifests: in.Manifests, Image: in.Image, Logf: env.RT.Logf,
+		Registry: deploy.GitHubRegistry(in.GitHubToken, env.RT.Getenv("GITHUB_ACTOR")),
+	}
+}
+
 // Validate checks the inputs before anything is made.
 func (Stage) Validate(env *stage.Env) error {
 	_, err := parse(env)
@@ -101,10 +113,16 @@ func (Stage) Run(ctx context.Context, env *stage.Env) ([]report.Target, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The manifests are read and their images looked up once, before any
+	// cluster exists: what is wrong with them costs no cluster.
+	loaded, err := deploy.Load(ctx, loadOptions(env))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
 	var targets []report.Target
 	var handles []provider.Handle
 	for _, v := range s.versions {
-		t, err := runVersion(ctx, env, s, v, &handles)
+		t, err := runVersion(ctx, env, s, v, loaded, &handles)
 		if err != nil {
 			return nil, err
 		}

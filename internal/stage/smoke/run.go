@@ -32,6 +32,27 @@ func run(ctx context.Context, env *stage.Env, s settings) (t report.Target, err 
 	}
 	check := env.Publisher.Begin(ctx, name, env.HeadSHA())
 	res := result.Result{Stage: "smoke", Started: env.Now()}
+	end := func(res result.Result) report.Target {
+		res.Finished = env.Now()
+		res.Title = title(res)
+		t.Result = res
+		check.End(ctx, t)
+		return t
+	}
+
+	// 0. What the stage deploys is read, and its images looked up, before
+	// any cluster exists: manifests that cannot be deployed cost none.
+	var src sources
+	if s.disruption || s.cluster && !s.attach {
+		if src, err = loadSources(ctx, env, s.disruption); err != nil {
+			return t, err
+		}
+		if checks, ok := src.usable(); !ok {
+			res.Checks = append(res.Checks, checks...)
+			res.Notes = append(res.Notes, "No cluster was made: the manifests cannot be deployed as they are.")
+			return end(res), nil
+		}
+	}
 
 	// 1. The cluster: the one given (the sandbox's), or one of our own.
 	var cl *provider.Cluster
@@ -59,7 +80,7 @@ func run(ctx context.Context, env *stage.Env, s settings) (t report.Target, err 
 	var dep deploy.Result
 	switch {
 	case s.disruption:
-		w, err := watchRollout(ctx, env, s, cl)
+		w, err := watchRollout(ctx, env, s, cl, src)
 		if err != nil {
 			return t, err
 		}
@@ -67,7 +88,7 @@ func run(ctx context.Context, env *stage.Env, s settings) (t report.Target, err 
 		res.Checks = append(res.Checks, w.checks...)
 		res.Notes = append(res.Notes, w.notes...)
 	case cl != nil && !s.attach:
-		if dep, err = deployHead(ctx, env, s, cl); err != nil {
+		if dep, err = deployHead(ctx, env, s, cl, src.head); err != nil {
 			return t, err
 		}
 		res.Checks = append(res.Checks, dep.Checks...)
@@ -92,24 +113,19 @@ func run(ctx context.Context, env *stage.Env, s settings) (t report.Target, err 
 		res.Notes = append(res.Notes, notes...)
 	}
 
-	res.Finished = env.Now()
-	res.Title = title(res)
-	t.Result = res
-	check.End(ctx, t)
 	// 5. Cleanup runs in the deferred finish.
-	return t, nil
+	return end(res), nil
 }
 
-// deployHead deploys the pull request's manifests, as they are in the
-// workspace, into the cluster's namespace.
-func deployHead(ctx context.Context, env *stage.Env, s settings, cl *provider.Cluster) (deploy.Result, error) {
+// deployHead deploys the pull request's loaded manifests into the
+// cluster's namespace.
+func deployHead(ctx context.Context, env *stage.Env, s settings, cl *provider.Cluster, head deploy.Loaded) (deploy.Result, error) {
 	kc, err := kube.NewClient(cl.Config)
 	if err != nil {
 		return deploy.Result{}, err
 	}
-	dep, err := deploy.Run(ctx, kc, deploy.Options{
-		Root: env.Inputs.Repo, Manifests: env.Inputs.Manifests, Namespace: cl.Handle.UsedNamespace,
-		Image: env.Inputs.Image, Timeout: s.timeout, Logf: env.RT.Logf,
+	dep, err := deploy.Apply(ctx, kc, head, deploy.Options{
+		Namespace: cl.Handle.UsedNamespace, Image: env.Inputs.Image, Timeout: s.timeout, Logf: env.RT.Logf,
 	})
 	if err != nil {
 		return dep, fmt.Errorf("smoke: deploy %s: %w", env.Inputs.Manifests, err)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shipgate/shipgate/internal/deploy"
 	"github.com/shipgate/shipgate/internal/provider"
 	"github.com/shipgate/shipgate/internal/report"
 	"github.com/shipgate/shipgate/internal/stage"
@@ -73,6 +74,17 @@ func parse(env *stage.Env) (settings, error) {
 		return s, s.spec.Validate()
 	}
 	return s, nil
+}
+
+// loadOptions say what deploy.Load reads: the manifests of the workspace,
+// the image under test, and the registries asked with the runner's docker
+// credentials plus the workflow's token for ghcr.io.
+func loadOptions(env *stage.Env) deploy.Options {
+	in := env.Inputs
+	return deploy.Options{
+		Root: in.Repo, Manifests: in.Manifests, Image: in.Image, Logf: env.RT.Logf,
+		Registry: deploy.GitHubRegistry(in.GitHubToken, env.RT.Getenv("GITHUB_ACTOR")),
+	}
 }
 
 // Validate checks the inputs before anything is made.
