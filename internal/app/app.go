@@ -73,6 +73,7 @@ func Run(ctx context.Context, args []string, sys IO) int {
 	}
 	st, env, err := prepare(rt, in, sys)
 	if err != nil {
+		reportError(rt, in, nil, time.Time{}, sys.Now(), err)
 		return fail(err)
 	}
 	return execute(ctx, st, env, sys, fail)

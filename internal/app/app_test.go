@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,7 +40,11 @@ func TestRunCLIArguments(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			code := Run(t.Context(), tc.args, IO{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out})
+			args := tc.args
+			if len(args) > 0 && !strings.HasPrefix(args[0], "-") && !slices.Contains(args, "--repo") {
+				args = append(args, "--repo", t.TempDir()) // reports of errors go there
+			}
+			code := Run(t.Context(), args, IO{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out})
 			if code != tc.code || !strings.Contains(out.String(), tc.want) {
 				t.Errorf("Run(%q) = %d, output:\n%s\nwant %d and %q", tc.args, code, out.String(), tc.code, tc.want)
 			}

@@ -3,14 +3,19 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/shipgate/shipgate/internal/actionio"
 	"github.com/shipgate/shipgate/internal/publish"
 	"github.com/shipgate/shipgate/internal/report"
+	"github.com/shipgate/shipgate/internal/result"
 	"github.com/shipgate/shipgate/internal/stage"
 )
 
@@ -38,10 +43,16 @@ func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail f
 	}
 	env.Publisher = publish.New(env.RT, checks, env.Job.RunURL(), "The step summary has more. "+more, sys.Now)
 
+	started := sys.Now()
 	targets, err := st.Run(ctx, env)
 	if err != nil {
 		env.Publisher.Abort(err)
-		return fail(fmt.Errorf("%s: %w", in.Stage, err))
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("interrupted before the stage finished: %w", err)
+		}
+		err = fmt.Errorf("%s: %w", in.Stage, err)
+		reportError(env.RT, in, targets, started, sys.Now(), err)
+		return fail(err)
 	}
 	if err := writeFiles(in, out, targets); err != nil {
 		return fail(err)
@@ -82,6 +93,47 @@ func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail f
 	return ExitOK
 }
 
+// reportError writes the reports of a run that ended in err (exit code 2,
+// an interrupt): the partial targets, if any, and an errored case, so an
+// artifact upload always has something to show. It needs the report
+// directory and an existing repository (it creates no repository); what
+// it cannot write it warns about.
+func reportError(rt *actionio.Runtime, in stage.Inputs, partial []report.Target, started, now time.Time, err error) {
+	if _, known := stages[in.Stage]; !known {
+		if !rt.InActions() {
+			return // a mistyped stage on a command line writes no files
+		}
+		in.Stage = "shipgate"
+	}
+	if info, statErr := os.Stat(in.Repo); in.ReportDir == "" || statErr != nil || !info.IsDir() {
+		return
+	}
+	if started.IsZero() {
+		started = now
+	}
+	out := reportFiles(in)
+	targets := append(slices.Clip(partial), report.Target{
+		Result: result.Result{Stage: in.Stage, Started: started, Finished: now},
+		Error:  err.Error(),
+	})
+	if err := os.MkdirAll(in.Resolve(in.ReportDir), 0o755); err != nil {
+		rt.Warnf("input report-dir: %v", err)
+		return
+	}
+	if err := writeFiles(in, out, targets); err != nil {
+		rt.Warnf("%v", err)
+		return
+	}
+	if err := rt.AppendSummary(report.Markdown(targets, report.MaxStepSummary, "")); err != nil {
+		rt.Warnf("%v", err)
+	}
+	for _, o := range [][2]string{{"result", "failure"}, {"junit-path", filepath.ToSlash(out.junit)}, {"summary-path", filepath.ToSlash(out.markdown)}} {
+		if err := rt.SetOutput(o[0], o[1]); err != nil {
+			rt.Warnf("%v", err)
+		}
+	}
+}
+
 // writeFiles writes the JUnit XML, the full markdown report and the results
 // as JSON.
 func writeFiles(in stage.Inputs, out files, targets []report.Target) error {
@@ -108,7 +160,11 @@ func writeFiles(in stage.Inputs, out files, targets []report.Target) error {
 			enc.SetIndent("", "  ")
 			var rs []any
 			for _, t := range targets {
-				rs = append(rs, map[string]any{"label": t.Label, "result": t.Result})
+				r := map[string]any{"label": t.Label, "result": t.Result}
+				if t.Error != "" {
+					r["error"] = t.Error
+				}
+				rs = append(rs, r)
 			}
 			return enc.Encode(rs)
 		}),

@@ -33,6 +33,9 @@ func JUnit(targets []Target) junit.Testsuites {
 		for _, c := range t.Result.Checks {
 			suite.AddTestcase(testcase(t.Result.Stage, c))
 		}
+		if t.Error != "" {
+			suite.AddTestcase(errored(t.Result.Stage, t.Error))
+		}
 		suites.AddSuite(suite)
 	}
 	return suites
@@ -73,6 +76,18 @@ func testcase(stage string, c result.Check) junit.Testcase {
 		tc.SystemOut = &junit.Output{Data: strings.Join(others, "\n")}
 	}
 	return tc
+}
+
+// errored is the case of a stage that could not run: a JUnit <error>
+// (not a <failure>: nothing was found wrong, the check did not finish).
+func errored(stage, err string) junit.Testcase {
+	msg, _, _ := strings.Cut(err, "\n")
+	return junit.Testcase{
+		Name:      stage,
+		Classname: "shipgate." + stage,
+		Time:      seconds(0),
+		Error:     &junit.Result{Message: msg, Type: "error", Data: err},
+	}
 }
 
 func firstTitle(fs []result.Finding) string {

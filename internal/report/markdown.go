@@ -72,10 +72,16 @@ func writeHeader(b *strings.Builder, t Target) {
 		title += " — " + t.Label
 	}
 	status := "✅ passed"
-	if r.Failed() {
+	switch {
+	case t.Error != "":
+		status = "💥 could not run"
+	case r.Failed():
 		status = "❌ failed"
 	}
 	fmt.Fprintf(b, "### %s: %s\n\n", escape(title), status)
+	if t.Error != "" {
+		fmt.Fprintf(b, "> %s\n\n", escape(t.Error))
+	}
 	if r.Title != "" {
 		fmt.Fprintf(b, "%s\n\n", escape(r.Title))
 	}

@@ -24,6 +24,11 @@ type Target struct {
 	// Label names the target in reports, e.g. "PR #12"; empty for a single target.
 	Label  string
 	Result result.Result
+	// Error, when set, says why the stage could not run (exit code 2, an
+	// interrupt): the JUnit XML has it as an errored case, the markdown as
+	// the target's status, so the reports show it beside any partial
+	// result.
+	Error string
 }
 
 // Batches splits findings into consecutive groups of at most size.
