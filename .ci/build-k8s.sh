@@ -3,7 +3,10 @@
 # caches them by version: kube-apiserver, kube-controller-manager,
 # kube-scheduler (k8s.io/kubernetes), etcd (go.etcd.io/etcd/server/v3) and
 # kwok (sigs.k8s.io/kwok). A version already built and verified is not
-# rebuilt. Prints the directory holding the binaries as its last line.
+# rebuilt. Progress goes to stderr: what it builds, each step's start and
+# end with elapsed seconds, a line a minute while a step or a wait for
+# another build's lock goes on. Prints the directory holding the binaries
+# as its last line on stdout.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.33.13}
@@ -12,26 +15,90 @@ KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/shipgate/k8s/$K8S_VERSION
 bins=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
 
-# One build at a time per version: a second caller waits for the first.
-mkdir -p "$(dirname "$cache")"
-exec 9>"$cache.lock"
-flock 9
+log() { echo "build-k8s: $*" >&2; }
+started=$SECONDS
 
-verified() {
-  [ -f "$cache/VERSIONS" ] || return 1
-  [ "$(cat "$cache/VERSIONS")" = "k8s=$K8S_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION" ] || return 1
-  for b in "${bins[@]}"; do [ -x "$cache/$b" ] || return 1; done
-  "$cache/kube-apiserver" --version 2>/dev/null | grep -qix "kubernetes $K8S_VERSION"
+# One build at a time per version: a second caller waits for the first.
+# The holder file beside the lock says who holds it: "<pid> <start, Unix
+# seconds>", written when the lock is taken, removed before it is let go.
+mkdir -p "$(dirname "$cache")"
+lock=$cache.lock
+holder=$cache.lock.holder
+exec 9>"$lock"
+if ! flock -n 9; then
+  if read -r pid since 2>/dev/null <"$holder" && [ -n "${since:-}" ]; then
+    at=$(date -u -d "@$since" '+%Y-%m-%d %H:%M:%S UTC')
+    who="the build started by PID $pid at $at ($(($(date +%s) - since))s ago)"
+    kill -0 "$pid" 2>/dev/null || who="$who, though PID $pid is gone"
+  else
+    who="another build that recorded no PID in $holder"
+  fi
+  log "waiting for $who; lock: $lock"
+  until flock -w 60 9; do
+    log "still waiting for $who: $((SECONDS - started))s so far"
+  done
+  log "lock taken after waiting $((SECONDS - started))s"
+fi
+echo "$$ $(date +%s)" >"$holder"
+work=
+cleanup() {
+  rm -f "$holder"
+  if [ -n "$work" ]; then rm -rf "$work"; fi
 }
-if verified; then
+trap cleanup EXIT
+
+want="k8s=$K8S_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION"
+# unverified says why the cache does not hold this script's binaries, or
+# fails when it does.
+unverified() {
+  if [ ! -f "$cache/VERSIONS" ]; then echo "no build yet"; return 0; fi
+  if [ "$(cat "$cache/VERSIONS")" != "$want" ]; then echo "VERSIONS is '$(cat "$cache/VERSIONS")', want '$want'"; return 0; fi
+  for b in "${bins[@]}"; do
+    if [ ! -x "$cache/$b" ]; then echo "$b is missing"; return 0; fi
+  done
+  if ! "$cache/kube-apiserver" --version 2>/dev/null | grep -qix "kubernetes $K8S_VERSION"; then
+    echo "kube-apiserver --version is not Kubernetes $K8S_VERSION"
+    return 0
+  fi
+  return 1
+}
+log "checking $cache for $want"
+if ! why=$(unverified); then
+  log "cached and verified in $((SECONDS - started))s"
   echo "$cache"
   exit 0
 fi
+log "building ($why): kube-apiserver, kube-controller-manager, kube-scheduler $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION into $cache; about 20 minutes on 2 cores"
+
+# step NAME COMMAND...: runs COMMAND, logging its start, a line a minute
+# while it runs, and its end with the elapsed seconds.
+step() {
+  local name=$1 t0=$SECONDS rc=0 beat
+  shift
+  log "$name: started"
+  (
+    exec 9>&- # the lock stays with the script
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep 60 &
+      nap=$!
+      wait "$nap"
+      log "$name: still running, $((SECONDS - t0))s so far"
+    done
+  ) &
+  beat=$!
+  "$@" >&2 || rc=$?
+  kill "$beat" 2>/dev/null || true
+  wait "$beat" 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then
+    log "$name: failed after $((SECONDS - t0))s (exit $rc)"
+    return "$rc"
+  fi
+  log "$name: done in $((SECONDS - t0))s"
+}
 
 mkdir -p "$cache"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-log() { echo "build-k8s: $*" >&2; }
 
 # kube-apiserver, controller-manager and scheduler: a throwaway module that
 # requires k8s.io/kubernetes and replaces each staging module at v0.0.0 with
@@ -40,8 +107,7 @@ minor=${K8S_VERSION#v1.}
 staging="v0.${minor}"
 mkdir -p "$work/k8s" && cd "$work/k8s"
 go mod init shipgate.local/k8s-build >/dev/null 2>&1
-log "resolving k8s.io/kubernetes $K8S_VERSION"
-go mod download -json "k8s.io/kubernetes@$K8S_VERSION" > dl.json
+step "resolve k8s.io/kubernetes $K8S_VERSION" sh -c 'go mod download -json "k8s.io/kubernetes@$1" >dl.json' sh "$K8S_VERSION"
 gomod=$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' dl.json)
 {
   echo "require k8s.io/kubernetes $K8S_VERSION"
@@ -60,12 +126,10 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 )
 GO
-log "go mod tidy (downloads the module graph)"
-go mod tidy >&2
+step "go mod tidy (downloads the module graph)" go mod tidy
 ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
-  log "building $c $K8S_VERSION (the apiserver takes the longest)"
-  CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$cache/$c" "k8s.io/kubernetes/cmd/$c"
+  CGO_ENABLED=0 step "build $c $K8S_VERSION" go build -trimpath -ldflags "$ldflags" -o "$cache/$c" "k8s.io/kubernetes/cmd/$c"
 done
 
 # etcd: a one-line main around etcdmain in a throwaway module.
@@ -82,14 +146,16 @@ import (
 
 func main() { etcdmain.Main(os.Args) }
 GO
-go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
-go mod tidy >&2
-log "building etcd $ETCD_VERSION"
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$cache/etcd" .
+step "download etcd $ETCD_VERSION" go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+step "go mod tidy (etcd)" go mod tidy
+CGO_ENABLED=0 step "build etcd $ETCD_VERSION" go build -trimpath -ldflags "-s -w" -o "$cache/etcd" .
 
-log "building kwok $KWOK_VERSION"
-GOBIN="$cache" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
+GOBIN="$cache" CGO_ENABLED=0 step "build kwok $KWOK_VERSION" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 
-echo "k8s=$K8S_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION" > "$cache/VERSIONS"
-verified || { log "built binaries failed verification"; exit 1; }
+echo "$want" > "$cache/VERSIONS"
+if why=$(unverified); then
+  log "built binaries failed verification: $why"
+  exit 1
+fi
+log "built and verified in $((SECONDS - started))s"
 echo "$cache"
