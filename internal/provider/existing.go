@@ -11,7 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/shipgate/shipgate/internal/kube"
 )
 
 // openExisting connects to the cluster of a kubeconfig; only the namespace
@@ -59,16 +60,12 @@ func restConfig(spec Spec) (*rest.Config, error) {
 		err error
 	)
 	if spec.Kubeconfig != "" {
-		cfg, err = clientcmd.RESTConfigFromKubeConfig([]byte(spec.Kubeconfig))
-		if err != nil {
-			// The error may quote the content: keep only its kind.
-			return nil, errors.New("input kubeconfig is not a valid kubeconfig (YAML with clusters, users, contexts and current-context); check the secret it comes from")
-		}
+		cfg, err = kube.KubeconfigContent(spec.Kubeconfig, "input kubeconfig")
 	} else {
-		cfg, err = clientcmd.BuildConfigFromFlags("", spec.KubeconfigPath)
-		if err != nil {
-			return nil, fmt.Errorf("input kubeconfig-path %s: %w", spec.KubeconfigPath, err)
-		}
+		cfg, err = kube.KubeconfigFile(spec.KubeconfigPath, "--kubeconfig, or the kubeconfig-path input in Actions")
+	}
+	if err != nil {
+		return nil, err
 	}
 	cfg.UserAgent = "shipgate"
 	if cfg.QPS == 0 {
