@@ -49,6 +49,7 @@ func Run(ctx context.Context, args []string, sys IO) int {
 		sys.Sleep = sleep
 	}
 	rt := actionio.New(sys.Getenv, sys.Stdout)
+	routeKlog(rt)
 	fail := func(err error) int {
 		if rt.InActions() {
 			rt.Errorf("%v", err)
