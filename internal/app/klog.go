@@ -3,6 +3,8 @@ package app
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/go-logr/logr"
 	"k8s.io/klog/v2"
@@ -13,10 +15,23 @@ import (
 // routeKlog sends client-go's log (klog) to the step's log instead of the
 // terminal's stderr, prefixed "client-go:". Errors that only say a watch
 // ended because the run's context did (shutdown) are dropped; verbose
-// lines are not written.
+// lines are not written. klog's logger is set once per process (klog does
+// not allow setting it concurrently); each call points it at rt.
 func routeKlog(rt *actionio.Runtime) {
-	klog.SetLogger(logr.New(klogSink{logf: rt.Logf}))
+	klogRuntime.Store(rt)
+	klogOnce.Do(func() {
+		klog.SetLogger(logr.New(klogSink{logf: func(format string, args ...any) {
+			if rt := klogRuntime.Load(); rt != nil {
+				rt.Logf(format, args...)
+			}
+		}}))
+	})
 }
+
+var (
+	klogOnce    sync.Once
+	klogRuntime atomic.Pointer[actionio.Runtime]
+)
 
 // klogSink is a logr sink over a Logf.
 type klogSink struct {
