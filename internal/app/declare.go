@@ -114,7 +114,7 @@ var decls = []decl{
 	{flag: "base", def: "main", stages: []string{"merge-check", "smoke"},
 		help:  "the branch to merge into; its tip is fetched from origin when the repository has one",
 		field: func(in *stage.Inputs) *string { return &in.Base }},
-	{flag: "head", def: "HEAD", stages: []string{"merge-check"}, help: "the revision to merge (the pull request's head)",
+	{flag: "head", def: "HEAD", stages: []string{"merge-check", "smoke"}, help: "the revision to merge (the pull request's head)",
 		field: func(in *stage.Inputs) *string { return &in.Head }},
 }
 

@@ -165,7 +165,7 @@ func TestStageHelp(t *testing.T) {
 		want, notWant []string
 	}{
 		{"merge-check", []string{"-base", "-head", "-kubernetes-version", "-manifests"}, []string{"-provider", "-disruption", "-platforms"}},
-		{"smoke", []string{"-disruption\n", "-smoke-command", "-provider", "-kubeconfig string"}, []string{"-platforms", "-head ", "-keep-on-failure"}},
+		{"smoke", []string{"-disruption\n", "-smoke-command", "-provider", "-kubeconfig string"}, []string{"-platforms", "-keep-on-failure"}},
 		{"build", []string{"-platforms", "-emulate\n", "-tags"}, []string{"-provider", "-disruption"}},
 		{"rollback", []string{"-environment", "-to-revision", "-fast-track\n", "-reason"}, []string{"-platforms", "-smoke-command"}},
 	}
