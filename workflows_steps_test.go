@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -196,4 +197,54 @@ func withPairs(base map[string]string, kv ...string) map[string]string {
 		m[kv[i]] = kv[i+1]
 	}
 	return m
+}
+
+// TestCITestStep runs the CI job's test step on a machine like GitHub's
+// runners: setup-go's Go on a PATH entry of its own, and a sudo that does
+// to the environment what the runners' sudo may (PATH replaced by its
+// secure_path, HOME by root's). .ci/run, here a fake, must run with the
+// runner's Go, environment and HOME, where setup-go restores and saves
+// Go's caches and the cache step the control plane's binaries.
+func TestCITestStep(t *testing.T) {
+	t.Parallel()
+	script, _ := stepScript(t, ".github/workflows/ci.yml", "test", "ci")
+	dir := t.TempDir()
+	goBin, sudoBin := filepath.Join(dir, "hostedtoolcache", "go", "bin"), filepath.Join(dir, "sbin")
+	home, ws := filepath.Join(dir, "home", "runner"), filepath.Join(dir, "work")
+	files := map[string]string{
+		filepath.Join(goBin, "go"): "#!/bin/sh\n",
+		filepath.Join(sudoBin, "sudo"): `#!/bin/bash
+keep=
+while [ $# -gt 0 ]; do
+  case $1 in
+  -E | --preserve-env) keep=1 ;;
+  -*) echo "sudo: the test does not know option $1" >&2; exit 2 ;;
+  *) break ;;
+  esac
+  shift
+done
+secure=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+if [ -z "$keep" ]; then exec /usr/bin/env -i "PATH=$secure" HOME=/root SUDO_UID=1001 "$@"; fi
+exec /usr/bin/env "PATH=$secure" HOME=/root SUDO_UID=1001 "$@"
+`,
+		filepath.Join(ws, ".ci", "run"): `echo "go=$(command -v go)"; echo "home=$HOME"; echo "ci=$CI"; echo "sudo=$SUDO_UID"` + "\n",
+	}
+	for f, text := range files {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, log, _ := runScript(t, "cd "+ws+"\n"+script, map[string]string{
+		"PATH": sudoBin + ":" + goBin + ":" + os.Getenv("PATH"), "HOME": home, "CI": "true",
+	})
+	if code != 0 {
+		t.Fatalf("exit code %d:\n%s", code, log)
+	}
+	want := fmt.Sprintf("go=%s\nhome=%s\nci=true\nsudo=1001\n", filepath.Join(goBin, "go"), home)
+	if diff := cmp.Diff(want, log); diff != "" {
+		t.Errorf(".ci/run's environment (-want +got):\n%s", diff)
+	}
 }
