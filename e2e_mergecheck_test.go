@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -338,6 +340,48 @@ func TestMergeCheckBadInputsBeforeSideEffects(t *testing.T) {
 			}
 			if n := len(f.srv.Calls()); n != 0 {
 				t.Errorf("%d API calls before the input was refused", n)
+			}
+		})
+	}
+}
+
+// TestMergeCheckManifestsMatchingNothing runs merge-check on the command
+// line with a manifests input that selects no file: an input error (exit
+// 2) that names the input, what was looked for and where the YAML is, not
+// a pass with nothing checked. Inputs that select files still run.
+func TestMergeCheckManifestsMatchingNothing(t *testing.T) {
+	t.Parallel()
+	repos := gittest.New(t)
+	repos.Work.Commit("main", gittest.Files{
+		"deploy/web.yaml": webYAML, "k8s/extra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", "README.md": "shop\n",
+	}, "shop")
+	repos.Work.Branch("feature", repos.Work.RevParse("refs/heads/main"))
+	repos.Work.Commit("feature", gittest.Files{"deploy/web.yaml": strings.Replace(webYAML, "replicas: 2", "replicas: 4", 1)}, "more replicas")
+	repos.Push("main")
+	env := append(os.Environ(), "GITHUB_ACTIONS=")
+	tests := []struct {
+		manifests string
+		wantCode  int
+		want      string
+	}{
+		{"nope", 2, `input manifests "nope" matches no file in the merged tree: looked for a directory, file or glob "nope" relative to the repository root, holding YAML files (.yaml, .yml); the merged tree's YAML is in deploy, k8s/extra. Set manifests to where the Kubernetes YAML is, e.g. deploy`},
+		{"deploy/*.yml", 2, `input manifests "deploy/*.yml" matches no file in the merged tree`},
+		{"README.md", 0, `Input manifests "README.md" matches 1 file(s) in the merged tree, none of them YAML (.yaml, .yml): no manifest was checked.`},
+		{"deploy", 0, "merge-check: success, 0 finding(s)"},
+		{"**/cm.yaml", 0, "merge-check: success, 0 finding(s)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.manifests, func(t *testing.T) {
+			t.Parallel()
+			reports := t.TempDir()
+			code, out := execBinary(t, repos.Work.Dir, env, "merge-check", "--repo", repos.Work.Dir, "--base", "main", "--head", "feature",
+				"--manifests", tc.manifests, "--report-dir", reports)
+			md, err := os.ReadFile(filepath.Join(reports, "merge-check.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.wantCode || !strings.Contains(out+string(md), tc.want) {
+				t.Errorf("exit code %d, output:\n%s\nreport:\n%s\nwant exit %d and %q", code, out, md, tc.wantCode, tc.want)
 			}
 		})
 	}

@@ -13,24 +13,14 @@ import (
 // one `git ls-tree -r -z` and one `git cat-file --batch-command` process
 // however many files there are. Symlinks and submodules are skipped.
 func (r *Repo) Files(ctx context.Context, tree string, filter func(path string) bool) (map[string][]byte, error) {
-	if err := checkRev("read files of", tree); err != nil {
+	entries, err := r.regularFiles(ctx, "read files of", tree)
+	if err != nil {
 		return nil, err
-	}
-	out, err := r.output(ctx, nil, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", tree)
-	if err != nil {
-		return nil, fmt.Errorf("read files of %s: %w", tree, err)
-	}
-	entries, err := parseLsTree(out)
-	if err != nil {
-		return nil, fmt.Errorf("read files of %s: %w", tree, err)
 	}
 
 	pathsOf := map[string][]string{} // blob → paths with that content
 	var oids []string
 	for _, e := range entries {
-		if e.Type != "blob" || (e.Mode != "100644" && e.Mode != "100755") {
-			continue
-		}
 		if filter != nil && !filter(e.Path) {
 			continue
 		}
@@ -64,6 +54,44 @@ func (r *Repo) Files(ctx context.Context, tree string, filter func(path string) 
 		return nil, fmt.Errorf("read files of %s: %w", tree, err)
 	}
 	return files, nil
+}
+
+// Paths lists the slash-separated paths of the regular files (modes 100644
+// and 100755) of tree — a tree or commit — in git's order, without reading
+// them: one `git ls-tree -r -z`.
+func (r *Repo) Paths(ctx context.Context, tree string) ([]string, error) {
+	entries, err := r.regularFiles(ctx, "list files of", tree)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, len(entries))
+	for i, e := range entries {
+		paths[i] = e.Path
+	}
+	return paths, nil
+}
+
+// regularFiles lists the regular files of tree; what names the action in
+// errors.
+func (r *Repo) regularFiles(ctx context.Context, what, tree string) ([]treeEntry, error) {
+	if err := checkRev(what, tree); err != nil {
+		return nil, err
+	}
+	out, err := r.output(ctx, nil, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", tree)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, tree, err)
+	}
+	entries, err := parseLsTree(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, tree, err)
+	}
+	regular := entries[:0]
+	for _, e := range entries {
+		if e.Type == "blob" && (e.Mode == "100644" || e.Mode == "100755") {
+			regular = append(regular, e)
+		}
+	}
+	return regular, nil
 }
 
 // ReadFile returns the content of the file at path in rev (a commit or

@@ -88,6 +88,29 @@ func TestFiles(t *testing.T) {
 	}
 }
 
+func TestPaths(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	r := gittest.New(t)
+	commit := r.Work.Commit("main", gittest.Files{"README.md": "x\n", "deploy/web.yaml": "a: 1\n", "dir with space/ü.yaml": "u: 1\n", "run.sh": "#!/bin/sh\n"}, "files")
+	bin, log := countingGit(t)
+	repo := &gitmerge.Repo{Dir: r.Work.Dir, Git: bin}
+	got, err := repo.Paths(ctx, commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"README.md", "deploy/web.yaml", "dir with space/ü.yaml", "run.sh"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"ls-tree"}, calls(t, log)); diff != "" {
+		t.Errorf("git processes (-want +got):\n%s", diff)
+	}
+	if _, err := repo.Paths(ctx, "-x"); err == nil || err.Error() != `list files of "-x": a revision must not start with '-'` {
+		t.Errorf("Paths(-x) = %v", err)
+	}
+}
+
 func TestFilesOfMergedTree(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()

@@ -81,6 +81,13 @@ func check(ctx context.Context, env *stage.Env, repo *gitmerge.Repo, t target, t
 	if err != nil {
 		return res, err
 	}
+	if len(files) == 0 {
+		note, err := noManifests(ctx, env, repo, m.Tree)
+		if err != nil {
+			return res, err
+		}
+		res.Notes = append(res.Notes, note)
+	}
 	cs.add(checkConflicts, conflictFindings(ctx, repo, m)...)
 	cs.timed(checkConflicts, start)
 
@@ -97,9 +104,6 @@ func check(ctx context.Context, env *stage.Env, repo *gitmerge.Repo, t target, t
 		}
 	}
 	cs.timed(checkSyntax, start)
-	if len(files) == 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("No Kubernetes YAML matches input manifests %q in the merged tree.", env.Inputs.Manifests))
-	}
 	start = time.Now()
 	cs.add(checkDuplicates, manifest.Duplicates(objs)...)
 	cs.timed(checkDuplicates, start)
