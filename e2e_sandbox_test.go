@@ -187,7 +187,7 @@ func TestSandboxExistingCluster(t *testing.T) {
 			name:      "a YAML error fails at its line before any cluster",
 			edit:      func(s string) string { return strings.Replace(s, "replicas: 2", "replicas: [2", 1) },
 			wantFail:  map[string]string{"deploy/manifests": "YAML"},
-			wantAt:    "deploy/web.yaml:12",
+			wantAt:    "deploy/web.yaml:11",
 			noCluster: true,
 			cases:     []string{"deploy/manifests"},
 		},
@@ -197,7 +197,7 @@ func TestSandboxExistingCluster(t *testing.T) {
 			t.Parallel()
 			runID := fmt.Sprint(5000 + i)
 			ns := provider.NamespaceFor(runID + "-1")
-			ws := sandboxWorkspace(t, withImage(host+"/example/web:1.4.0"), tc.edit)
+			ws := sandboxWorkspace(t, tc.edit, withImage(host+"/example/web:1.4.0"))
 			head := fakeSHA(tc.name)
 			ev := pullEvent(t, 10+i, head, fakeSHA("base"))
 			srv.AddPull(repoName, ghemu.Pull{Number: 10 + i, HeadSHA: head, BaseSHA: fakeSHA("base"), HeadRef: "feature", BaseRef: "main"})
@@ -343,7 +343,7 @@ func TestSandboxLocalCleansUp(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ws := sandboxWorkspace(t, withImage(host+"/example/web:1.4.0"), tc.edit)
+			ws := sandboxWorkspace(t, tc.edit, withImage(host+"/example/web:1.4.0"))
 			cmd := exec.CommandContext(t.Context(), shipgate(t), "sandbox", "--repo", ws, "--config", "shipgate.yml", "--timeout", "2m")
 			cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=")
 			pr, pw := io.Pipe()
@@ -424,7 +424,7 @@ func TestSandboxLocalBadManifests(t *testing.T) {
 	}{
 		{name: "no such path", manifests: "nowhere", wantCode: 2, want: `input manifests "nowhere": no such file or directory`},
 		{name: "empty directory", manifests: "empty", wantCode: 1, want: "No objects"},
-		{name: "YAML error", manifests: "deploy", edit: func(s string) string { return strings.Replace(s, "replicas: 2", "replicas: [2", 1) }, wantCode: 1, want: "deploy/web.yaml:12"},
+		{name: "YAML error", manifests: "deploy", edit: func(s string) string { return strings.Replace(s, "replicas: 2", "replicas: [2", 1) }, wantCode: 1, want: "deploy/web.yaml:11"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -181,7 +181,7 @@ func TestSmokeHeadFromGit(t *testing.T) {
 
 	env := append(os.Environ(), "GITHUB_ACTIONS=")
 	code, out := execBinary(t, ws.Dir, env, "smoke", "--repo", ws.Dir, "--base", "main", "--head", "feature",
-		"--kubeconfig", g.Cluster.Kubeconfig, "--config", "shipgate.yml", "--disruption", "true", "--timeout", "60s")
+		"--kubeconfig", g.Cluster.Kubeconfig, "--config", "shipgate.yml", "--disruption", "--timeout", "60s")
 	if code != 0 {
 		t.Fatalf("exit code %d, want 0 (the smoke check wants feature's v2); output:\n%s", code, out)
 	}
