@@ -9,6 +9,7 @@ import (
 	"github.com/shipgate/shipgate/internal/stage/automerge"
 	"github.com/shipgate/shipgate/internal/stage/build"
 	"github.com/shipgate/shipgate/internal/stage/mergecheck"
+	"github.com/shipgate/shipgate/internal/stage/promote"
 	"github.com/shipgate/shipgate/internal/stage/sandbox"
 	"github.com/shipgate/shipgate/internal/stage/smoke"
 )
@@ -21,7 +22,7 @@ var stages = map[string]stage.Stage{
 	"sandbox":     sandbox.Stage{},
 	"smoke":       smoke.Stage{},
 	"auto-merge":  automerge.Stage{},
-	"promote":     nil,
+	"promote":     promote.Stage{},
 	"rollback":    nil,
 }
 

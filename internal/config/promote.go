@@ -46,6 +46,10 @@ type Promote struct {
 	// LockTimeout is how long a promote waits for another run's Lease; 0
 	// refuses at once, naming the holder.
 	LockTimeout time.Duration `yaml:"lock-timeout"`
+	// LockDuration is how long the Lease lasts without renewal (it is
+	// renewed every third of it while the stage runs): a crashed run's
+	// lock can be taken after it; 60s when zero.
+	LockDuration time.Duration `yaml:"lock-duration"`
 	// KeepRevisions is how many revisions the history keeps; 10 when zero.
 	KeepRevisions int `yaml:"keep-revisions"`
 	// EnvironmentURL is the environment's URL on the GitHub deployment.
@@ -261,6 +265,9 @@ func (p Promote) validate() error {
 	}
 	if p.LockTimeout < 0 {
 		errs = append(errs, fmt.Errorf("promote.lock-timeout %v: want 0 (refuse at once) or more, e.g. 10m", p.LockTimeout))
+	}
+	if p.LockDuration != 0 && (p.LockDuration < 2*time.Second || p.LockDuration > time.Hour) {
+		errs = append(errs, fmt.Errorf("promote.lock-duration %v: want 2s to 1h (or leave it out for 60s)", p.LockDuration))
 	}
 	if p.KeepRevisions < 0 || p.KeepRevisions == 1 || p.KeepRevisions > 100 {
 		errs = append(errs, fmt.Errorf("promote.keep-revisions %d: use a number from 2 to 100 (or leave it out for 10): the live revision and one to roll back to", p.KeepRevisions))

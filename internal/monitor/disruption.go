@@ -56,6 +56,9 @@ type Target struct {
 	Status int
 	// BodyContains must occur in the body, when set.
 	BodyContains string
+	// VersionHeader, when set, is an answer's header whose value names the
+	// revision that answered; each sample keeps it.
+	VersionHeader string
 }
 
 // Sample is one request a Disruption sampler sent.
@@ -68,6 +71,8 @@ type Sample struct {
 	Status int
 	// Err says why the sample failed; empty when it succeeded.
 	Err string
+	// Version is the answer's VersionHeader value, when the target has one.
+	Version string `json:",omitempty"`
 }
 
 // OK reports whether the sample succeeded.
@@ -186,36 +191,59 @@ func (d *Disruption) sample(ctx context.Context, client *http.Client) Sample {
 	s := Sample{Sent: time.Now()}
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	s.Status, s.Err = d.try(ctx, client)
+	s.Status, s.Version, s.Err = d.try(ctx, client)
 	s.Duration = time.Since(s.Sent)
 	return s
 }
 
-// try returns the status and why the answer is not what was expected, if
-// it is not.
-func (d *Disruption) try(ctx context.Context, client *http.Client) (int, string) {
+// Samples returns the samples sent at or after since whose answers are in,
+// in the order they were answered; the sampler may still be running.
+func (d *Disruption) Samples(since time.Time) []Sample {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []Sample
+	for _, s := range d.samples {
+		if !s.Sent.Before(since) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Timeout bounds one sample.
+func (d *Disruption) Timeout() time.Duration { return d.timeout }
+
+// Target is the endpoint the sampler sends requests to.
+func (d *Disruption) Target() Target { return d.target }
+
+// try returns the status, the answer's version and why the answer is not
+// what was expected, if it is not.
+func (d *Disruption) try(ctx context.Context, client *http.Client) (status int, version, problem string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.target.URL, nil)
 	if err != nil {
-		return 0, err.Error()
+		return 0, "", err.Error()
 	}
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, fmt.Sprintf("no answer within %v", d.timeout)
+			return 0, "", fmt.Sprintf("no answer within %v", d.timeout)
 		}
-		return 0, err.Error()
+		return 0, "", err.Error()
 	}
 	defer resp.Body.Close()
+	if d.target.VersionHeader != "" {
+		version = resp.Header.Get(d.target.VersionHeader)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	switch {
 	case resp.StatusCode != d.target.Status:
-		return resp.StatusCode, fmt.Sprintf("status %d, want %d: %s", resp.StatusCode, d.target.Status, snippet(body))
+		return resp.StatusCode, version, fmt.Sprintf("status %d, want %d: %s", resp.StatusCode, d.target.Status, snippet(body))
 	case err != nil:
-		return resp.StatusCode, fmt.Sprintf("read body: %v", err)
+		return resp.StatusCode, version, fmt.Sprintf("read body: %v", err)
 	case d.target.BodyContains != "" && !strings.Contains(string(body), d.target.BodyContains):
-		return resp.StatusCode, fmt.Sprintf("body lacks %q: %s", d.target.BodyContains, snippet(body))
+		return resp.StatusCode, version, fmt.Sprintf("body lacks %q: %s", d.target.BodyContains, snippet(body))
 	}
-	return resp.StatusCode, ""
+	return resp.StatusCode, version, ""
 }
 
 // snippet is the start of a body on one line, quoted; of a Kubernetes

@@ -28,15 +28,23 @@ type Cluster struct {
 // Connection, in the order of cfg.Endpoints. Services are resolved (their
 // port checked or picked) first; an error names the endpoint's field.
 func DisruptionSamplers(ctx context.Context, cfg config.Disruption, cluster Cluster) ([]*Disruption, error) {
+	return Samplers(ctx, "smoke.disruption", cfg, cluster, "")
+}
+
+// Samplers are DisruptionSamplers of the endpoints configured at field
+// (e.g. promote.traffic), whose samples keep the answers' versionHeader
+// when it is set.
+func Samplers(ctx context.Context, field string, cfg config.Disruption, cluster Cluster, versionHeader string) ([]*Disruption, error) {
 	var out []*Disruption
 	var errs []error
 	for i, e := range cfg.Endpoints {
-		field := fmt.Sprintf("smoke.disruption.endpoints[%d]", i)
+		field := fmt.Sprintf("%s.endpoints[%d]", field, i)
 		target, err := targetOf(ctx, e, cluster)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", field, err))
 			continue
 		}
+		target.VersionHeader = versionHeader
 		for _, conn := range Connections {
 			d, err := NewDisruption(target, conn, cfg.SampleRate(), cfg.SampleTimeout())
 			if err != nil {
@@ -47,7 +55,7 @@ func DisruptionSamplers(ctx context.Context, cfg config.Disruption, cluster Clus
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("disruption samplers: %w", err)
+		return nil, fmt.Errorf("traffic samplers: %w", err)
 	}
 	return out, nil
 }

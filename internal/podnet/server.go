@@ -59,6 +59,8 @@ type Server struct {
 	closeErr error
 	requests atomic.Int64
 	failures atomic.Int64
+	// override, when set, replaces cfg.Behavior (SetBehavior).
+	override atomic.Pointer[Behavior]
 }
 
 // Serve checks the route to cfg.Addr (CheckRoute), listens on it inside the
@@ -191,6 +193,9 @@ func (s *Server) Close() error {
 // ServeHTTP answers every path alike (see Server).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b := s.cfg.Behavior
+	if o := s.override.Load(); o != nil {
+		b = *o
+	}
 	if b.Latency > 0 {
 		t := time.NewTimer(b.Latency)
 		defer t.Stop()

@@ -1,0 +1,332 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/shipgate/shipgate/internal/bluegreen"
+	"github.com/shipgate/shipgate/internal/ghemu"
+	"github.com/shipgate/shipgate/internal/gittest"
+	"github.com/shipgate/shipgate/internal/history"
+	"github.com/shipgate/shipgate/internal/podnet"
+	"github.com/shipgate/shipgate/internal/provingground"
+)
+
+// promoteConfig watches a short window at 100 ms, samples production
+// traffic through the Service and proves the rollback by X-Version.
+const promoteConfig = `promote:
+  app: shop
+  watch: %s
+  interval: 100ms
+  scale-down-delay: 0s
+  lock-duration: 3s
+  version-header: X-Version
+  checks:
+    service: [{service: web, path: /, requests: 2}]
+  traffic:
+    endpoints: [{name: web, service: web, path: /}]
+    rate: 20
+  rollback:
+    consecutive-failures: %d
+    thresholds: {window: 500ms%s}
+`
+
+// pullNumbers numbers the pull requests of every promote test.
+var pullNumbers = func() *atomic.Int64 { var n atomic.Int64; n.Store(500); return &n }()
+
+// promoteApp is a namespace of production with a repository whose
+// deploy/web.yaml runs the app at a version.
+type promoteApp struct {
+	t      *testing.T
+	g      *provingground.Ground
+	srv    *ghemu.Server
+	kube   string
+	ns     string
+	repos  *gittest.Repos
+	web    string
+	cfg    string
+	runID  int
+	number int
+}
+
+func newPromoteApp(t *testing.T, g *provingground.Ground, srv *ghemu.Server, kubeconfig, ns, watchFor string, failures int, thresholds ...string) *promoteApp {
+	t.Helper()
+	if _, err := g.Client.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	web, err := os.ReadFile(filepath.Join("testdata", "sandbox", "deploy", "web.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &promoteApp{t: t, g: g, srv: srv, kube: kubeconfig, ns: ns, repos: gittest.New(t), web: string(web),
+		cfg: fmt.Sprintf(promoteConfig, watchFor, failures, strings.Join(thresholds, "")), runID: 7000 + len(ns)*100}
+}
+
+// commit puts version (and env edits) of the app on main and returns the
+// workspace and the commit.
+func (a *promoteApp) commit(version string, edits ...func(string) string) (string, string) {
+	web := strings.Replace(a.web, "value: v1", "value: "+version, 1)
+	for _, e := range edits {
+		web = e(web)
+	}
+	a.number = int(pullNumbers.Add(1))
+	sha := a.repos.Work.Commit("main", gittest.Files{"deploy/web.yaml": web, "shipgate.yml": a.cfg}, "web "+version)
+	a.repos.Push("main")
+	a.srv.AddPull(repoName, ghemu.Pull{Number: a.number, HeadSHA: sha, BaseRef: "main", HeadRef: "feature-" + version, Merged: true, MergeCommitSHA: sha})
+	return a.repos.Clone("main", 1).Dir, sha
+}
+
+// promote runs the promote stage on a push of version to main.
+func (a *promoteApp) promote(version string, edits ...func(string) string) step {
+	a.t.Helper()
+	ws, sha := a.commit(version, edits...)
+	a.runID++
+	ev := loadEvent(a.t, "push.json")
+	ev["after"] = sha
+	inputs := map[string]string{"stage": "promote", "environment": "production", "kubeconfig": a.kube, "namespace": a.ns, "config": "shipgate.yml", "timeout": "60s"}
+	return runStep(a.t, a.srv, ws, "push", ev, inputs, fmt.Sprintf("GITHUB_RUN_ID=%d", a.runID), "GITHUB_SHA="+sha)
+}
+
+// selected is the revision the production Service selects.
+func (a *promoteApp) selected() int {
+	a.t.Helper()
+	n, err := bluegreen.SelectedRevision(a.t.Context(), a.g.Client, a.ns, "web")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
+
+func (a *promoteApp) revisions() map[int]history.State {
+	a.t.Helper()
+	all, err := history.NewStore(a.g.Client, a.ns, "shop", "production").List(a.t.Context())
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	out := map[int]history.State{}
+	for _, r := range all {
+		out[r.Number] = r.State
+	}
+	return out
+}
+
+func (a *promoteApp) replicas(name string) int32 {
+	a.t.Helper()
+	d, err := a.g.Client.AppsV1().Deployments(a.ns).Get(a.t.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return *d.Spec.Replicas
+}
+
+// whenSwitched calls fn once the production Service selects rev.
+func (a *promoteApp) whenSwitched(ctx context.Context, rev int, fn func()) {
+	w, err := a.g.Client.CoreV1().Services(a.ns).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=web"})
+	if err != nil {
+		a.t.Error(err)
+		return
+	}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if s, ok := ev.Object.(*corev1.Service); ok && ev.Type != watch.Deleted && s.Spec.Selector[bluegreen.LabelRevision] == fmt.Sprint(rev) {
+			fn()
+			return
+		}
+	}
+}
+
+// turnBad makes revision rev's pods answer with b from now on.
+func (a *promoteApp) turnBad(rev int, b podnet.Behavior) {
+	pods, err := a.g.Client.CoreV1().Pods(a.ns).List(context.Background(), metav1.ListOptions{LabelSelector: bluegreen.LabelRevision + "=" + fmt.Sprint(rev)})
+	if err != nil {
+		a.t.Error(err)
+		return
+	}
+	for _, p := range pods.Items {
+		if err := a.g.Pods.SetBehavior(a.ns, p.Name, b); err != nil {
+			a.t.Errorf("turn pod %s bad: %v", p.Name, err)
+		}
+	}
+}
+
+func wantCode(t *testing.T, s step, code int) {
+	t.Helper()
+	if s.code != code {
+		t.Fatalf("exit code %d, want %d; log:\n%s", s.code, code, s.log)
+	}
+}
+
+// TestPromoteBlueGreen promotes a real app on a real control plane with a
+// pod network: production traffic is sampled through the Service while
+// the selector moves, and each rollback is proven by which revision
+// answers.
+func TestPromoteBlueGreen(t *testing.T) {
+	t.Parallel()
+	g, srv, kubeconfig := existingCluster(t)
+
+	t.Run("first promotion, a good second one, an idempotent re-run", func(t *testing.T) {
+		t.Parallel()
+		a := newPromoteApp(t, g, srv, kubeconfig, "prod-good", "1s", 5)
+		s := a.promote("v1")
+		wantCode(t, s, 0)
+		if !strings.Contains(s.log, "first promotion") || s.outputs["revision"] != "1" || s.outputs["previous-revision"] != "" {
+			t.Errorf("first promotion: outputs %v; log:\n%s", s.outputs, s.log)
+		}
+		s = a.promote("v2")
+		wantCode(t, s, 0)
+		if s.outputs["revision"] != "2" || s.outputs["previous-revision"] != "1" || s.outputs["rolled-back"] != "false" {
+			t.Errorf("outputs %v", s.outputs)
+		}
+		if got := a.selected(); got != 2 {
+			t.Errorf("the Service selects revision %d, want 2", got)
+		}
+		if got := a.replicas("web-r1"); got != 0 {
+			t.Errorf("web-r1 has %d replicas after the promotion, want 0", got)
+		}
+		if got := a.revisions(); got[1] != history.Good || got[2] != history.Good {
+			t.Errorf("history %v, want 1 and 2 good", got)
+		}
+		cases := readJUnit(t, s)
+		checkCases(t, cases, []string{"promote/manifests", "promote/access", "promote/lock", "promote/history", "promote/deploy", "promote/preview",
+			"promote/switch", "promote/watch", "promote/scale-down", "rule/consecutive-failures", "rule/threshold/error-rate", "rule/threshold/p95", "rule/threshold/restarts"}, nil, true)
+		for _, f := range []string{"timeline-path", "intervals-path", "rules-path"} {
+			if fi, err := os.Stat(filepath.Join(s.ws, s.outputs[f])); err != nil || fi.Size() == 0 {
+				t.Errorf("output %s = %q: %v", f, s.outputs[f], err)
+			}
+		}
+		if !strings.Contains(s.summary, "### Rollback rules") {
+			t.Errorf("the step summary has no rules table:\n%s", s.summary)
+		}
+		// The Deployments page: revision 2 success, revision 1 inactive.
+		states := map[string]string{}
+		for _, d := range srv.Deployments(repoName) {
+			var payload struct {
+				App      string
+				Revision int
+			}
+			if d.Environment != "production" || json.Unmarshal(d.Payload, &payload) != nil || payload.App != "shop" {
+				continue
+			}
+			if st := srv.DeploymentStatuses(d.ID); len(st) > 0 {
+				states[fmt.Sprint(payload.Revision)] = st[len(st)-1].State
+			}
+		}
+		if states["2"] != "success" || states["1"] != "inactive" {
+			t.Errorf("deployment states by revision = %v, want 2 success and 1 inactive", states)
+		}
+		// The same change again: nothing to do.
+		a.runID++
+		ws := a.repos.Clone("main", 1).Dir
+		ev := loadEvent(t, "push.json")
+		s = runStep(t, srv, ws, "push", ev, map[string]string{"stage": "promote", "environment": "production", "kubeconfig": kubeconfig, "namespace": a.ns, "config": "shipgate.yml"}, fmt.Sprintf("GITHUB_RUN_ID=%d", a.runID))
+		wantCode(t, s, 0)
+		if !strings.Contains(s.log, "nothing to promote") || len(a.revisions()) != 2 {
+			t.Errorf("re-run: revisions %v; log:\n%s", a.revisions(), s.log)
+		}
+	})
+
+	t.Run("a revision that fails its preview checks is never switched", func(t *testing.T) {
+		t.Parallel()
+		a := newPromoteApp(t, g, srv, kubeconfig, "prod-preview", "1s", 5)
+		wantCode(t, a.promote("v1"), 0)
+		s := a.promote("v2", podEnv("FAIL_RATE", "1"))
+		wantCode(t, s, 1)
+		checkCases(t, readJUnit(t, s), []string{"promote/preview"}, map[string]string{"promote/preview": "traffic never moved"}, false)
+		if got := a.selected(); got != 1 {
+			t.Errorf("the Service selects revision %d, want 1", got)
+		}
+		if got := a.replicas("web-r2"); got != 0 {
+			t.Errorf("web-r2 has %d replicas, want 0", got)
+		}
+		if got := a.revisions(); got[2] != history.Failed {
+			t.Errorf("history %v, want revision 2 failed", got)
+		}
+	})
+
+	for _, tc := range []struct {
+		name, ns   string
+		failures   int
+		thresholds string
+		bad        podnet.Behavior
+		rule       string
+	}{
+		{name: "errors after the switch roll back on consecutive failures", ns: "prod-errors", failures: 5, thresholds: ", error-rate: 100%", bad: podnet.Behavior{Version: "v2", FailRate: 1}, rule: "rule/consecutive-failures"},
+		{name: "errors after the switch roll back on the error-rate threshold", ns: "prod-rate", failures: 1000, bad: podnet.Behavior{Version: "v2", FailRate: 1}, rule: "rule/threshold/error-rate"},
+		{name: "latency after the switch rolls back on the p95 threshold", ns: "prod-slow", failures: 1000, bad: podnet.Behavior{Version: "v2", Latency: 700 * time.Millisecond}, rule: "rule/threshold/p95"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := newPromoteApp(t, g, srv, kubeconfig, tc.ns, "30s", tc.failures, tc.thresholds)
+			wantCode(t, a.promote("v1"), 0)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			go a.whenSwitched(ctx, 2, func() { a.turnBad(2, tc.bad) })
+			s := a.promote("v2")
+			wantCode(t, s, 1)
+			cases := readJUnit(t, s)
+			checkCases(t, cases, []string{tc.rule, "rollback/traffic", "rollback/pods-ready", "rollback/endpoints", "rollback/traffic-answered", "rollback/checks"},
+				map[string]string{tc.rule: "fired"}, true)
+			if got := a.selected(); got != 1 {
+				t.Errorf("the Service selects revision %d after the rollback, want 1", got)
+			}
+			if got := a.replicas("web-r2"); got != 0 {
+				t.Errorf("web-r2 has %d replicas after the rollback, want 0", got)
+			}
+			if got := a.revisions(); got[2] != history.RolledBack || got[1] != history.Good {
+				t.Errorf("history %v, want 2 rolled back and 1 good", got)
+			}
+			if s.outputs["rolled-back"] != "true" || !strings.Contains(s.log, "production was on revision 2 for") {
+				t.Errorf("outputs %v; log:\n%s", s.outputs, s.log)
+			}
+			comments := srv.Comments(repoName, a.number)
+			if len(comments) != 1 || !strings.Contains(comments[0].Body, "rolled back") {
+				t.Errorf("comments on #%d: %+v", a.number, comments)
+			}
+		})
+	}
+
+	t.Run("two promotions at once: one is refused and names the other", func(t *testing.T) {
+		t.Parallel()
+		a := newPromoteApp(t, g, srv, kubeconfig, "prod-twice", "3s", 5)
+		wantCode(t, a.promote("v1"), 0)
+		ws, sha := a.commit("v2")
+		inputs := map[string]string{"stage": "promote", "environment": "production", "kubeconfig": kubeconfig, "namespace": a.ns, "config": "shipgate.yml", "timeout": "60s"}
+		done := make(chan step, 2)
+		for i := range 2 {
+			go func() {
+				done <- runStep(t, srv, ws, "push", loadEvent(t, "push.json"), inputs, fmt.Sprintf("GITHUB_RUN_ID=%d", 9900+i), "GITHUB_SHA="+sha)
+			}()
+		}
+		codes := map[int]step{}
+		for range 2 {
+			s := <-done
+			codes[s.code] = s
+		}
+		refused, ok := codes[2]
+		if _, won := codes[0]; !ok || !won {
+			t.Fatalf("exit codes %v, want one 0 and one 2", keys(codes))
+		}
+		if !strings.Contains(refused.log, "another promotion of shop to production is running") || !strings.Contains(refused.log, "actions/runs/99") {
+			t.Errorf("the refused run does not name the holder:\n%s", refused.log)
+		}
+	})
+}
+
+func keys[K comparable, V any](m map[K]V) []K {
+	var out []K
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
