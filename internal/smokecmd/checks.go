@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jstemmer/go-junit-report/v2/gtr"
-
 	"github.com/shipgate/shipgate/internal/result"
 )
 
@@ -56,46 +54,56 @@ func commandCheck(command string, r *run, tests []result.Check, d time.Duration)
 	return c
 }
 
-// goTestChecks turns a go test report into one check per test, plus one per
-// package that failed to build or failed outside its tests.
-func goTestChecks(rep goTestReport, loc locator) []result.Check {
+// packageChecks turns a completed package into one check per test, plus
+// one when it failed to build or failed outside its tests.
+func packageChecks(p goPackage, loc locator, names uniqueNames) []result.Check {
 	var checks []result.Check
-	names := uniqueNames{}
-	for _, pkg := range rep.Packages {
-		prefix, in := "go test", ""
-		if pkg.Name != "" {
-			prefix, in = prefix+"/"+pkg.Name, " in "+pkg.Name
+	prefix, in := "go test", ""
+	if p.name != "" {
+		prefix, in = prefix+"/"+p.name, " in "+p.name
+	}
+	if e := p.build; e != nil {
+		out, earlier := e.output.all()
+		c := result.Check{Name: names.of(prefix), Description: "builds package " + p.name + " and its tests", Duration: p.duration}
+		f := failure(c.Name, p.name+" did not build", lastLines(out, earlier), "go test printed no compiler output")
+		f.Path, f.Line, f.Column = loc.inBuild(out)
+		c.Findings = []result.Finding{f}
+		checks = append(checks, c)
+	}
+	var failing []string
+	for _, t := range p.tests {
+		if t.outcome == failed || t.outcome == unknown {
+			failing = append(failing, t.name)
 		}
-		if e := pkg.BuildError; e.Name != "" {
-			c := result.Check{Name: names.of(prefix), Description: "builds package " + pkg.Name + " and its tests", Duration: e.Duration}
-			f := failure(c.Name, pkg.Name+" did not build", lastLines(e.Output), "go test printed no compiler output")
-			f.Path, f.Line, f.Column = loc.inBuild(e.Output)
-			c.Findings = []result.Finding{f}
-			checks = append(checks, c)
-		}
-		for _, t := range pkg.Tests {
-			c := result.Check{Name: names.of(prefix + "/" + t.Name), Description: "go test " + t.Name + in, Duration: t.Duration}
-			output := slices.Concat(t.Output, rep.after[testKey{pkg.Name, t.Name}])
-			switch t.Result {
-			case gtr.Skip:
+	}
+	for _, t := range p.tests {
+		c := result.Check{Name: names.of(prefix + "/" + t.name), Description: "go test " + t.name + in, Duration: t.duration}
+		if t.outcome != passed {
+			out, earlier := t.output.all()
+			after, afterEarlier := t.after.all()
+			output := slices.Concat(out, after)
+			earlier += afterEarlier
+			switch t.outcome {
+			case skipped:
 				c.Skipped = skipReason(output)
-			case gtr.Fail, gtr.Unknown:
-				title := t.Name + " failed"
-				if t.Result == gtr.Unknown {
-					title = t.Name + " did not finish (the output has no result for it)"
+			case failed, unknown:
+				title := t.name + " failed"
+				if t.outcome == unknown {
+					title = t.name + " did not finish (the output has no result for it)"
 				}
-				f := failure(c.Name, title, lastLines(dedent(output)), failedSubtests(t.Name, pkg.Tests))
-				f.Path, f.Line = loc.inTest(pkg.Name, output)
+				f := failure(c.Name, title, lastLines(dedent(output), earlier), failedSubtests(t.name, failing))
+				f.Path, f.Line = loc.inTest(p.name, output)
 				c.Findings = []result.Finding{f}
 			}
-			checks = append(checks, c)
 		}
-		if e := pkg.RunError; e.Name != "" {
-			c := result.Check{Name: names.of(prefix), Description: "runs the tests of package " + pkg.Name, Duration: pkg.Duration}
-			c.Findings = []result.Finding{failure(c.Name, pkg.Name+" failed outside its tests", lastLines(e.Output),
-				"go test reported FAIL for the package and no test failed (TestMain, init, or an exit outside a test): see the log")}
-			checks = append(checks, c)
-		}
+		checks = append(checks, c)
+	}
+	if p.runError {
+		out, earlier := p.output.all()
+		c := result.Check{Name: names.of(prefix), Description: "runs the tests of package " + p.name, Duration: p.duration}
+		c.Findings = []result.Finding{failure(c.Name, p.name+" failed outside its tests", lastLines(out, earlier),
+			"go test reported FAIL for the package and no test failed (TestMain, init, or an exit outside a test): see the log")}
+		checks = append(checks, c)
 	}
 	return checks
 }
@@ -108,13 +116,14 @@ func failure(check, title, msg, fallback string) result.Finding {
 	return result.Finding{Check: check, Level: result.Failure, Title: title, Message: msg}
 }
 
-// failedSubtests names the failing subtests of the test called name: the
-// explanation of a parent test that printed nothing itself.
-func failedSubtests(name string, tests []gtr.Test) string {
+// failedSubtests names the failing subtests of the test called name, from
+// the names of the package's failing tests: the explanation of a parent
+// test that printed nothing itself.
+func failedSubtests(name string, failing []string) string {
 	var subs []string
-	for _, t := range tests {
-		if (t.Result == gtr.Fail || t.Result == gtr.Unknown) && strings.HasPrefix(t.Name, name+"/") {
-			subs = append(subs, t.Name)
+	for _, t := range failing {
+		if strings.HasPrefix(t, name+"/") {
+			subs = append(subs, t)
 		}
 	}
 	if len(subs) == 0 {
@@ -163,10 +172,12 @@ func dedent(lines []string) []string {
 	return out
 }
 
-// lastLines joins the last tailLines of lines, saying how many came before.
-func lastLines(lines []string) string {
-	if len(lines) > tailLines {
-		lines = append([]string{fmt.Sprintf("[… %d earlier lines in the log]", len(lines)-tailLines)}, lines[len(lines)-tailLines:]...)
+// lastLines joins the last tailLines of lines, saying how many came before
+// them (earlier counts lines before the first of lines).
+func lastLines(lines []string, earlier int) string {
+	if n := len(lines) - tailLines; n > 0 || earlier > 0 {
+		n = max(n, 0)
+		lines = append([]string{fmt.Sprintf("[… %d earlier lines in the log]", n+earlier)}, lines[n:]...)
 	}
 	return clip(strings.Join(lines, "\n"))
 }

@@ -44,9 +44,9 @@ func TestGoTestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &run{exitCode: tc.exit, stopped: tc.stopped, sink: newSink(io.Discard)}
-			r.sink.copyFrom(bytes.NewReader(bytes.ReplaceAll(raw, []byte("@MOD@"), []byte(mod))))
 			opts := Options{Command: "go test ./...", Dir: filepath.Join("testdata", "mod"), RepoRoot: "testdata"}
+			r := &run{exitCode: tc.exit, stopped: tc.stopped, sink: newSink(io.Discard, opts.converter(fixed))}
+			r.sink.copyFrom(bytes.NewReader(bytes.ReplaceAll(raw, []byte("@MOD@"), []byte(mod))))
 			out, err := outcome(opts, r, fixed, fixed)
 			if err != nil {
 				t.Fatal(err)
@@ -56,26 +56,18 @@ func TestGoTestGolden(t *testing.T) {
 	}
 }
 
-// render is an outcome as golden JSON: durations zeroed, the JUnit report as
-// counts per suite, and the module's absolute path as @MOD@.
+// render is an outcome as golden JSON: durations zeroed, and the module's
+// absolute path as @MOD@.
 func render(t *testing.T, out Outcome, mod string) []byte {
 	t.Helper()
-	type suite struct {
-		Name                             string
-		Tests, Failures, Errors, Skipped int
-		Timestamp                        string
-	}
 	v := struct {
 		Format   Format
 		ExitCode int
 		Stopped  string   `json:",omitempty"`
 		Notes    []string `json:",omitempty"`
-		Suites   []suite
+		Suites   []Suite
 		Checks   any
-	}{Format: out.Format, ExitCode: out.ExitCode, Stopped: out.Stopped, Notes: out.Notes}
-	for _, s := range out.JUnit.Suites {
-		v.Suites = append(v.Suites, suite{s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, s.Timestamp})
-	}
+	}{Format: out.Format, ExitCode: out.ExitCode, Stopped: out.Stopped, Notes: out.Notes, Suites: out.Suites}
 	for i := range out.Checks {
 		out.Checks[i].Duration = 0
 	}

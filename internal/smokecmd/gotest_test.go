@@ -1,12 +1,11 @@
 package smokecmd
 
 import (
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jstemmer/go-junit-report/v2/gtr"
-	"github.com/jstemmer/go-junit-report/v2/parser/gotest"
 )
 
 func TestDetect(t *testing.T) {
@@ -38,10 +37,10 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// TestParseGoTestPrepared: lines that would make go-junit-report's JSON
-// reader fail the whole parse (a script's "{" line, an event longer than it
-// reads) still leave a report with every test.
-func TestParseGoTestPrepared(t *testing.T) {
+// TestConvertOddLines: lines that are not go test's (a script's "{" line),
+// an event longer than is read whole and a line that arrives in pieces
+// still leave every test, the long output cut.
+func TestConvertOddLines(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", 100<<10)
 	out := strings.Join([]string{
@@ -55,27 +54,27 @@ func TestParseGoTestPrepared(t *testing.T) {
 		`{"Action":"output","Package":"p","Output":"FAIL\tp\t0.01s\n"}`,
 		`{"Action":"fail","Package":"p","Elapsed":0.01}`,
 	}, "\n") + "\n"
-	rep, err := parseGoTest([]byte(out), true, fixed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type test struct {
+	c := newConverter(fixed, locator{})
+	s := newSink(io.Discard, c)
+	s.copyFrom(strings.NewReader(out))
+	c.finish()
+	type check struct {
 		Name   string
-		Result gtr.Result
+		Failed bool
 		Cut    bool
 	}
-	var got []test
-	for _, p := range rep.Packages {
-		for _, tt := range p.Tests {
-			joined := strings.Join(tt.Output, "\n")
-			got = append(got, test{p.Name + "." + tt.Name, tt.Result, strings.HasSuffix(joined, "…") && len(joined) < len(long)})
+	var got []check
+	for _, ch := range c.checks {
+		msg := ""
+		if len(ch.Findings) > 0 {
+			msg = ch.Findings[0].Message
 		}
+		got = append(got, check{ch.Name, ch.Failed(), strings.HasSuffix(msg, "…") && len(msg) < len(long)})
 	}
-	if diff := cmp.Diff([]test{{"p.TestBig", gtr.Fail, true}}, got); diff != "" {
-		t.Errorf("tests (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]check{{"go test/p/TestBig", true, true}}, got); diff != "" {
+		t.Errorf("checks (-want +got):\n%s", diff)
 	}
-	// Without prepare the library gives up on the same output.
-	if _, err := gotest.NewJSONParser().Parse(strings.NewReader(out)); err == nil {
-		t.Error("go-junit-report now reads this output as it is: prepare may be unneeded")
+	if f := c.format(); f != GoTestJSON {
+		t.Errorf("format %q, want %q", f, GoTestJSON)
 	}
 }

@@ -155,7 +155,7 @@ func evidence(res *junit.Result, tc junit.Testcase) string {
 			kept = append(kept, p)
 		}
 	}
-	return lastLines(strings.Split(strings.Join(kept, "\n"), "\n"))
+	return lastLines(strings.Split(strings.Join(kept, "\n"), "\n"), 0)
 }
 
 // seconds reads a JUnit time attribute; a missing or odd one is zero.

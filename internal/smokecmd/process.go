@@ -45,8 +45,9 @@ type run struct {
 }
 
 // execute runs the command in its own process group, streaming its output to
-// opts.Output, and stops the group when ctx ends or opts.Timeout passes.
-func execute(ctx context.Context, opts Options) (*run, error) {
+// opts.Output and conv (which may be nil), and stops the group when ctx ends
+// or opts.Timeout passes.
+func execute(ctx context.Context, opts Options, conv *converter) (*run, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, opts.Timeout, errTimeout{opts.Timeout})
 	defer cancel()
 
@@ -66,7 +67,7 @@ func execute(ctx context.Context, opts Options) (*run, error) {
 		return nil, fmt.Errorf("start %s: %w", shell, err)
 	}
 
-	r := &run{sink: newSink(opts.Output)}
+	r := &run{sink: newSink(opts.Output, conv)}
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)

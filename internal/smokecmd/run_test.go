@@ -293,8 +293,8 @@ func TestOrders(t *testing.T) {
 			if diff := cmp.Diff(want, out.Checks, cmpopts.IgnoreFields(result.Check{}, "Duration")); diff != "" {
 				t.Errorf("checks (-want +got):\n%s", diff)
 			}
-			if s := out.JUnit.Suites; len(s) != 1 || s[0].Name != "example.com/gen/deploy/smoke" || s[0].Tests != 2 || s[0].Failures != 1 {
-				t.Errorf("JUnit suites %+v: want one for the package with 2 tests, 1 failure", s)
+			if s := out.Suites; len(s) != 1 || s[0].Name != "example.com/gen/deploy/smoke" || s[0].Tests != 2 || s[0].Failures != 1 {
+				t.Errorf("suites %+v: want one for the package with 2 tests, 1 failure", s)
 			}
 		})
 	}

@@ -8,10 +8,8 @@ import (
 	"strings"
 )
 
-// Output kept for reading results and evidence.
+// Output kept for evidence.
 const (
-	// captureLimit bounds the output kept for reading test results.
-	captureLimit = 64 << 20
 	// tailLines is how many of the last lines are kept as evidence.
 	tailLines = 40
 	// lineChunk is the longest piece of a line written at once; a longer
@@ -19,20 +17,19 @@ const (
 	lineChunk = 64 << 10
 )
 
-// sink streams the command's output line by line and keeps what the
-// outcome needs: the output itself (up to captureLimit) and its last lines.
+// sink streams the command's output line by line, hands it to the
+// converter of go test output (when there is one) and keeps its last lines.
 type sink struct {
 	w io.Writer
 	// werr is the first error writing to w; nothing more is written after it.
-	werr      error
-	captured  bytes.Buffer
-	truncated bool
-	tail      []string // ring of the last tailLines lines
-	lines     int      // lines seen, the index of the next one in tail
+	werr  error
+	conv  *converter // nil: the output is not read for test results
+	tail  [][]byte   // ring of the last tailLines lines, buffers reused
+	lines int        // lines seen, the index of the next one in tail
 }
 
-func newSink(w io.Writer) *sink {
-	return &sink{w: w, tail: make([]string, tailLines)}
+func newSink(w io.Writer, conv *converter) *sink {
+	return &sink{w: w, conv: conv, tail: make([][]byte, tailLines)}
 }
 
 // copyFrom reads r until it ends or fails (a closed pipe).
@@ -53,12 +50,10 @@ func (s *sink) line(b []byte) {
 	if s.werr == nil {
 		_, s.werr = s.w.Write(b)
 	}
-	if !s.truncated && s.captured.Len()+len(b) <= captureLimit {
-		s.captured.Write(b)
-	} else {
-		s.truncated = true
+	if s.conv != nil {
+		s.conv.write(b)
 	}
-	s.tail[s.lines%tailLines] = strings.TrimRight(string(b), "\r\n")
+	s.tail[s.lines%tailLines] = append(s.tail[s.lines%tailLines][:0], bytes.TrimRight(b, "\r\n")...)
 	s.lines++
 }
 
@@ -71,7 +66,7 @@ func (s *sink) last() string {
 		out = append(out, fmt.Sprintf("[… %d earlier lines in the log]", s.lines-n))
 	}
 	for i := s.lines - n; i < s.lines; i++ {
-		out = append(out, s.tail[i%tailLines])
+		out = append(out, string(s.tail[i%tailLines]))
 	}
 	return clip(strings.Join(out, "\n"))
 }

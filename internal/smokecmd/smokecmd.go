@@ -18,8 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jstemmer/go-junit-report/v2/junit"
-
 	"github.com/shipgate/shipgate/internal/result"
 )
 
@@ -81,9 +79,9 @@ type Outcome struct {
 	// Checks are the CommandCheck first, then (for JUnitXML) the check of the
 	// JUnit file, then one check per test case in report order.
 	Checks []result.Check
-	// JUnit is the test report parsed from go test output or read from the
-	// JUnit file; empty for Plain output.
-	JUnit junit.Testsuites
+	// Suites count the test cases per package of go test output, or per
+	// suite of the JUnit file; empty for Plain output.
+	Suites []Suite
 	// Format is what the test results were read from.
 	Format Format
 	// ExitCode is the shell's exit status; -1 when a signal ended it.
@@ -115,7 +113,7 @@ func Run(ctx context.Context, opts Options) (Outcome, error) {
 	opts = opts.withDefaults()
 	before := stampOf(opts.junitPath())
 	start := opts.Now()
-	r, err := execute(ctx, opts)
+	r, err := execute(ctx, opts, opts.converter(start))
 	if err != nil {
 		return Outcome{}, fmt.Errorf("run smoke-command %q: %w", opts.Command, err)
 	}
@@ -133,34 +131,35 @@ func outcome(opts Options, r *run, start, end time.Time) (Outcome, error) {
 		Notes:    r.notes,
 	}
 	var tests, file []result.Check
-	switch {
+	switch conv := r.sink.conv; {
 	case opts.JUnitFile != "":
 		out.Format = JUnitXML
-		var c result.Check
-		out.JUnit, c = readJUnitFile(opts.JUnitFile, opts.junitPath(), r.junitBefore)
+		suites, c := readJUnitFile(opts.JUnitFile, opts.junitPath(), r.junitBefore)
 		file = []result.Check{c}
-		tests = junitChecks(out.JUnit)
-	default:
-		output := r.sink.captured.Bytes()
-		out.Format = detect(output)
-		if out.Format == Plain {
-			break
+		tests = junitChecks(suites)
+		for _, s := range suites.Suites {
+			out.Suites = append(out.Suites, Suite{Name: s.Name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Timestamp: s.Timestamp})
 		}
-		rep, err := parseGoTest(output, out.Format == GoTestJSON, start)
-		if err != nil {
-			return Outcome{}, fmt.Errorf("read go test output of %q: %w", opts.Command, err)
+	case conv != nil:
+		conv.finish()
+		if out.Format = conv.format(); out.Format != Plain {
+			out.Suites, tests = conv.suites, conv.checks
 		}
-		out.JUnit = junit.CreateFromReport(rep.Report, "")
-		tests = goTestChecks(rep, newLocator(opts.Dir, opts.RepoRoot))
-	}
-	if r.sink.truncated {
-		out.Notes = append(out.Notes, fmt.Sprintf("output past the first %d MiB went to the log but was not read for test results", captureLimit>>20))
 	}
 	if r.sink.werr != nil {
 		out.Notes = append(out.Notes, fmt.Sprintf("streaming the command's output stopped: %v", r.sink.werr))
 	}
 	out.Checks = append(append([]result.Check{commandCheck(opts.Command, r, tests, end.Sub(start))}, file...), tests...)
 	return out, nil
+}
+
+// converter reads the command's output for go test results, unless the
+// results come from a JUnit file.
+func (o Options) converter(start time.Time) *converter {
+	if o.JUnitFile != "" {
+		return nil
+	}
+	return newConverter(start, newLocator(o.Dir, o.RepoRoot))
 }
 
 func (o Options) validate() error {
