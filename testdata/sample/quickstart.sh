@@ -2,10 +2,12 @@
 # Builds a small sample repository under testdata/sample/.work — a bare
 # origin and a clone — with a pull request branch that conflicts with main
 # and uses an API removed in Kubernetes v1.22, then runs merge-check on it.
+# SAMPLE_WORK names another directory for it (the README's test runs it
+# in a temporary one); its contents are replaced.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-work="$here/.work"
+work=${SAMPLE_WORK:-$here/.work}
 rm -rf "$work"
 mkdir -p "$work"
 
