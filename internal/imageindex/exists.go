@@ -65,11 +65,12 @@ func Look(ctx context.Context, refs []string, opts ...Option) map[string]Lookup 
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, lookParallel)
 	)
+	seen := make(map[string]bool, len(refs))
 	for _, ref := range refs {
-		if _, seen := out[ref]; seen {
+		if seen[ref] {
 			continue
 		}
-		out[ref] = Lookup{Ref: ref}
+		seen[ref] = true
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
