@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -36,7 +35,8 @@ func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail f
 	if err := os.MkdirAll(in.Resolve(in.ReportDir), 0o755); err != nil {
 		return fail(fmt.Errorf("input report-dir: %w", err))
 	}
-	more := fmt.Sprintf("Every finding is in `%s` (upload the report directory as an artifact to keep it).", filepath.ToSlash(out.markdown))
+	more := fmt.Sprintf("Every finding is in `%s`, every case (passed ones too) in `%s` and `%s` (upload the report directory as an artifact to keep them).",
+		filepath.ToSlash(out.markdown), filepath.ToSlash(out.junit), filepath.ToSlash(out.json))
 	var checks publish.CheckRuns
 	if env.GitHub != nil {
 		checks = env.GitHub
@@ -134,8 +134,9 @@ func reportError(rt *actionio.Runtime, in stage.Inputs, partial []report.Target,
 	}
 }
 
-// writeFiles writes the JUnit XML, the full markdown report and the results
-// as JSON.
+// writeFiles writes the JUnit XML and the JSON of every case, and the
+// markdown report of every finding (passed checks counted when many); the
+// JUnit and JSON files are written a case at a time.
 func writeFiles(in stage.Inputs, out files, targets []report.Target) error {
 	write := func(rel string, fill func(f *os.File) error) error {
 		p := in.Resolve(rel)
@@ -152,22 +153,11 @@ func writeFiles(in stage.Inputs, out files, targets []report.Target) error {
 	return firstErr(
 		write(out.junit, func(f *os.File) error { return report.WriteJUnit(f, targets) }),
 		write(out.markdown, func(f *os.File) error {
-			_, err := f.WriteString(report.Markdown(targets, 1<<40, ""))
+			more := fmt.Sprintf("Every case (passed ones too) is in `%s` and `%s`.", filepath.ToSlash(out.junit), filepath.ToSlash(out.json))
+			_, err := f.WriteString(report.Markdown(targets, 1<<40, more))
 			return err
 		}),
-		write(out.json, func(f *os.File) error {
-			enc := json.NewEncoder(f)
-			enc.SetIndent("", "  ")
-			var rs []any
-			for _, t := range targets {
-				r := map[string]any{"label": t.Label, "result": t.Result}
-				if t.Error != "" {
-					r["error"] = t.Error
-				}
-				rs = append(rs, r)
-			}
-			return enc.Encode(rs)
-		}),
+		write(out.json, func(f *os.File) error { return report.WriteJSON(f, targets) }),
 	)
 }
 

@@ -1,8 +1,10 @@
 package report
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,13 +43,101 @@ func JUnit(targets []Target) junit.Testsuites {
 	return suites
 }
 
-// WriteJUnit writes the JUnit XML of targets to w.
+// WriteJUnit writes the JUnit XML of targets to w, the same document as
+// JUnit(targets).WriteXML, one test case at a time: no more than one case
+// is held in memory besides the targets.
 func WriteJUnit(w io.Writer, targets []Target) error {
-	s := JUnit(targets)
-	if err := s.WriteXML(w); err != nil {
+	if err := writeJUnit(w, targets); err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
 	return nil
+}
+
+func writeJUnit(w io.Writer, targets []Target) error {
+	type counts struct{ tests, failures, errors, skipped int }
+	count := func(t Target) (n counts) {
+		for _, c := range t.Result.Checks {
+			n.tests++
+			switch {
+			case c.Skipped != "":
+				n.skipped++
+			case c.Failed():
+				n.failures++
+			}
+		}
+		if t.Error != "" {
+			n.tests++
+			n.errors++
+		}
+		return n
+	}
+	var all counts
+	for _, t := range targets {
+		n := count(t)
+		all.tests, all.failures, all.errors, all.skipped = all.tests+n.tests, all.failures+n.failures, all.errors+n.errors, all.skipped+n.skipped
+	}
+	attr := func(name, value string) xml.Attr { return xml.Attr{Name: xml.Name{Local: name}, Value: value} }
+	nonZero := func(attrs []xml.Attr, name string, n int) []xml.Attr {
+		if n != 0 {
+			attrs = append(attrs, attr(name, strconv.Itoa(n)))
+		}
+		return attrs
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "\t")
+	root := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{attr("name", "shipgate")}}
+	root.Attr = nonZero(root.Attr, "tests", all.tests)
+	root.Attr = nonZero(root.Attr, "errors", all.errors)
+	root.Attr = nonZero(root.Attr, "failures", all.failures)
+	root.Attr = nonZero(root.Attr, "skipped", all.skipped)
+	if err := enc.EncodeToken(root); err != nil {
+		return err
+	}
+	for i, t := range targets {
+		n := count(t)
+		name := "shipgate/" + t.Result.Stage
+		if t.Label != "" {
+			name += " " + t.Label
+		}
+		suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}, Attr: []xml.Attr{
+			attr("name", name), attr("tests", strconv.Itoa(n.tests)), attr("failures", strconv.Itoa(n.failures)),
+			attr("errors", strconv.Itoa(n.errors)), attr("id", strconv.Itoa(i)),
+		}}
+		suite.Attr = nonZero(suite.Attr, "skipped", n.skipped)
+		suite.Attr = append(suite.Attr, attr("time", seconds(t.Result.Finished.Sub(t.Result.Started))))
+		if !t.Result.Started.IsZero() {
+			suite.Attr = append(suite.Attr, attr("timestamp", t.Result.Started.Format(time.RFC3339)))
+		}
+		if err := enc.EncodeToken(suite); err != nil {
+			return err
+		}
+		cases := func(yield func(junit.Testcase) bool) {
+			for _, c := range t.Result.Checks {
+				if !yield(testcase(t.Result.Stage, c)) {
+					return
+				}
+			}
+			if t.Error != "" {
+				yield(errored(t.Result.Stage, t.Error))
+			}
+		}
+		for tc := range cases {
+			if err := enc.EncodeElement(tc, xml.StartElement{Name: xml.Name{Local: "testcase"}}); err != nil {
+				return err
+			}
+		}
+		if err := enc.EncodeToken(suite.End()); err != nil {
+			return err
+		}
+	}
+	if err := enc.EncodeToken(root.End()); err != nil {
+		return err
+	}
+	if err := enc.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 func testcase(stage string, c result.Check) junit.Testcase {
