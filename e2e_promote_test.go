@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/shipgate/shipgate/internal/bluegreen"
@@ -60,7 +63,7 @@ type promoteApp struct {
 	number int
 }
 
-func newPromoteApp(t *testing.T, g *provingground.Ground, srv *ghemu.Server, kubeconfig, ns, watchFor string, failures int, thresholds ...string) *promoteApp {
+func newPromoteApp(t *testing.T, g *provingground.Ground, srv *ghemu.Server, kubeconfig, ns, watchFor string, failures int, more ...string) *promoteApp {
 	t.Helper()
 	if _, err := g.Client.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -69,8 +72,9 @@ func newPromoteApp(t *testing.T, g *provingground.Ground, srv *ghemu.Server, kub
 	if err != nil {
 		t.Fatal(err)
 	}
+	web = []byte(withImage(imageRegistry(t) + "/example/web:1.4.0")(string(web)))
 	return &promoteApp{t: t, g: g, srv: srv, kube: kubeconfig, ns: ns, repos: gittest.New(t), web: string(web),
-		cfg: fmt.Sprintf(promoteConfig, watchFor, failures, strings.Join(thresholds, "")), runID: 7000 + len(ns)*100}
+		cfg: fmt.Sprintf(promoteConfig, watchFor, failures, strings.Join(more[:min(1, len(more))], "")) + strings.Join(more[min(1, len(more)):], ""), runID: 7000 + len(ns)*100}
 }
 
 // commit puts version (and env edits) of the app on main and returns the
@@ -329,4 +333,115 @@ func keys[K comparable, V any](m map[K]V) []K {
 		out = append(out, k)
 	}
 	return out
+}
+
+// promoteAsync starts the promote stage on a push of version to main and
+// returns the running process and a channel with its step once it ends.
+func (a *promoteApp) promoteAsync(version string, edits ...func(string) string) (<-chan *os.Process, <-chan step) {
+	a.t.Helper()
+	ws, sha := a.commit(version, edits...)
+	a.runID++
+	procs := make(chan *os.Process, 1)
+	done := make(chan step, 1)
+	inputs := map[string]string{"stage": "promote", "environment": "production", "kubeconfig": a.kube, "namespace": a.ns, "config": "shipgate.yml", "timeout": "60s"}
+	runID := a.runID
+	go func() {
+		done <- runWith(a.t, a.srv, ws, "push", loadEvent(a.t, "push.json"), inputs, func(env []string, _ string) (int, string) {
+			cmd := exec.Command(shipgate(a.t))
+			cmd.Dir, cmd.Env = ws, append(env, fmt.Sprintf("GITHUB_RUN_ID=%d", runID), "GITHUB_SHA="+sha)
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				a.t.Errorf("start shipgate: %v", err)
+				return -1, ""
+			}
+			procs <- cmd.Process
+			err := cmd.Wait()
+			if ee, ok := err.(*exec.ExitError); ok {
+				return ee.ExitCode(), out.String()
+			}
+			return 0, out.String()
+		})
+	}()
+	return procs, done
+}
+
+// TestPromoteInterrupted stops promotions the way runners do: a runner
+// that dies (SIGKILL) leaves a half-made promotion the next run repairs;
+// a cancelled job (SIGTERM) inside the watched window rolls back.
+func TestPromoteInterrupted(t *testing.T) {
+	t.Parallel()
+	g, srv, kubeconfig := existingCluster(t)
+
+	t.Run("a run killed mid-promote is repaired by the next", func(t *testing.T) {
+		t.Parallel()
+		a := newPromoteApp(t, g, srv, kubeconfig, "prod-killed", "1s", 5, "", "  lock-timeout: 20s\n")
+		wantCode(t, a.promote("v1"), 0)
+		mark := filepath.Join(t.TempDir(), "pre-promote-started")
+		base := a.cfg
+		a.cfg += fmt.Sprintf("  pre-promote: touch %s && sleep 60\n", mark)
+		procs, done := a.promoteAsync("v2")
+		proc := <-procs
+		waitFile(t, mark, 30*time.Second)
+		if err := proc.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		// Half a switch: production pointed at revision 2, which runs nothing.
+		patch := fmt.Sprintf(`{"spec":{"selector":{%q:"2"}}}`, bluegreen.LabelRevision)
+		if _, err := g.Client.CoreV1().Services(a.ns).Patch(t.Context(), "web", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		a.cfg = base
+		s := a.promote("v3")
+		wantCode(t, s, 0)
+		if !strings.Contains(s.log, "Revision 2 was left promoting by a run that stopped") {
+			t.Errorf("the repair is not reported:\n%s", s.log)
+		}
+		if got := a.revisions(); got[2] != history.Failed || got[3] != history.Good {
+			t.Errorf("history %v, want 2 failed and 3 good", got)
+		}
+		if got := a.selected(); got != 3 {
+			t.Errorf("the Service selects revision %d, want 3", got)
+		}
+	})
+
+	t.Run("a job cancelled inside the watched window rolls back", func(t *testing.T) {
+		t.Parallel()
+		a := newPromoteApp(t, g, srv, kubeconfig, "prod-cancel", "30s", 5)
+		wantCode(t, a.promote("v1"), 0)
+		procs, done := a.promoteAsync("v2")
+		proc := <-procs
+		a.whenSwitched(t.Context(), 2, func() {
+			time.Sleep(300 * time.Millisecond) // inside the window
+			if err := proc.Signal(syscall.SIGTERM); err != nil {
+				t.Error(err)
+			}
+		})
+		s := <-done
+		wantCode(t, s, 2)
+		if got := a.selected(); got != 1 {
+			t.Errorf("the Service selects revision %d after the cancelled job, want 1", got)
+		}
+		if got := a.revisions(); got[2] != history.RolledBack {
+			t.Errorf("history %v, want 2 rolled back", got)
+		}
+		checkCases(t, readJUnit(t, s), []string{"promote/watch", "rollback/traffic", "rollback/endpoints", "rollback/traffic-answered"},
+			map[string]string{"promote/watch": "cancelled"}, true)
+	})
+}
+
+// waitFile waits for a file to exist.
+func waitFile(t *testing.T, p string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if _, err := os.Stat(p); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not appear within %s", p, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

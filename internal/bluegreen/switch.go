@@ -67,12 +67,14 @@ func SelectedRevision(ctx context.Context, client kubernetes.Interface, namespac
 
 // Scale sets the replicas of Deployments, by merge patch (the revision's
 // workloads are shipgate's own; a scale to zero keeps the object for a
-// rollback). A Deployment that does not exist is an error naming it.
+// rollback). A Deployment that does not exist (never made, or pruned) has
+// nothing to scale and is skipped.
 func Scale(ctx context.Context, client kubernetes.Interface, ids []kube.ID, replicas int32) error {
 	var errs []error
 	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, replicas)
 	for _, id := range ids {
-		if _, err := client.AppsV1().Deployments(id.Namespace).Patch(ctx, id.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "shipgate"}); err != nil {
+		_, err := client.AppsV1().Deployments(id.Namespace).Patch(ctx, id.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "shipgate"})
+		if err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("scale %s to %d: %w", id, replicas, err))
 		}
 	}

@@ -70,6 +70,11 @@ func (p *promotion) blueGreen(ctx context.Context) error {
 	changed, err := bluegreen.Switch(ctx, p.kc, append(p.plan.Selecting(p.rev.Number), p.plan.Following(p.rev.Number)...))
 	switched := time.Now()
 	if first && err == nil {
+		// The Services are new: the window starts once their endpoints are
+		// the revision's, so it judges the app, not the endpoints controller.
+		if _, err := bluegreen.EndpointsOf(ctx, p.cl.Client, kubeIDs(p.plan.Services), p.rev.Number, verifyTimeout); err != nil {
+			return errors.Join(err, p.markFailed(ctx, "the first switch's Services got no endpoints"))
+		}
 		if p.win, err = p.newWindow(ctx, p.plan.Selector()); err != nil {
 			return errors.Join(err, p.markFailed(ctx, "the monitor could not start after the first switch"))
 		}

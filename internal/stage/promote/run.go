@@ -130,15 +130,15 @@ func (p *promotion) run(ctx context.Context) (err error) {
 		return err
 	}
 
-	// 5. The pre-promote hook, before any change.
-	if !p.prePromote(ctx) {
-		return nil
-	}
-
-	// 6. The revision, recorded before anything changes; the GitHub
-	// deployment.
+	// 5. The revision, recorded before anything changes.
 	if err := p.record(ctx); err != nil {
 		return err
+	}
+
+	// 6. The pre-promote hook (e.g. a backup), before any change; the
+	// GitHub deployment.
+	if !p.prePromote(ctx) {
+		return p.markFailed(ctx, "the pre-promote command failed; nothing was changed")
 	}
 	p.gh = newDeployments(ctx, p)
 	p.gh.status(ctx, "in_progress", fmt.Sprintf("revision %d: %s", p.rev.Number, p.s.cfg.StrategyName()))

@@ -59,7 +59,9 @@ func (p *promotion) newWindow(ctx context.Context, pods string) (*window, error)
 		all = append(all, s)
 	}
 	w.mon = monitor.New(monitor.Options{}, all...)
-	if err := w.mon.Start(ctx); err != nil {
+	// The monitor outlives a cancelled job: its rollback is watched too.
+	// stop ends it.
+	if err := w.mon.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("start the monitor: %w", err)
 	}
 	if err := w.addRules(pods); err != nil {
