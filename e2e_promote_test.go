@@ -445,3 +445,81 @@ func waitFile(t *testing.T, p string, timeout time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// rollback runs the rollback stage from a workflow_dispatch.
+func (a *promoteApp) rollback(inputs map[string]string) step {
+	a.t.Helper()
+	a.runID++
+	in := map[string]string{"stage": "rollback", "environment": "production", "kubeconfig": a.kube, "namespace": a.ns, "config": "shipgate.yml", "timeout": "60s"}
+	for k, v := range inputs {
+		in[k] = v
+	}
+	ws := a.repos.Clone("main", 1).Dir
+	return runStep(a.t, a.srv, ws, "workflow_dispatch", loadEvent(a.t, "workflow_dispatch.json"), in, fmt.Sprintf("GITHUB_RUN_ID=%d", a.runID))
+}
+
+// TestRollbackStage rolls production back by hand, as a person does from
+// the Actions tab.
+func TestRollbackStage(t *testing.T) {
+	t.Parallel()
+	g, srv, kubeconfig := existingCluster(t)
+
+	t.Run("to the last good revision, scaled down since, then further back fast-tracked", func(t *testing.T) {
+		t.Parallel()
+		a := newPromoteApp(t, g, srv, kubeconfig, "prod-manual", "500ms", 5)
+		for _, v := range []string{"v1", "v2", "v3"} {
+			wantCode(t, a.promote(v), 0)
+		}
+		if got := a.replicas("web-r2"); got != 0 {
+			t.Fatalf("web-r2 has %d replicas before the rollback, want 0 (scaled down after revision 3)", got)
+		}
+		s := a.rollback(map[string]string{"reason": "checkout errors"})
+		wantCode(t, s, 0)
+		checkCases(t, readJUnit(t, s), []string{"rollback/target", "rollback/traffic", "rollback/pods-ready", "rollback/endpoints", "rollback/traffic-answered", "rollback/checks"}, nil, true)
+		if got := a.selected(); got != 2 {
+			t.Errorf("the Service selects revision %d, want 2", got)
+		}
+		if !strings.Contains(s.log, "was scaled down: its Deployments are applied again and waited for before any traffic moves") {
+			t.Errorf("the scale-up is not reported:\n%s", s.log)
+		}
+		if got := a.revisions(); got[3] != history.RolledBack || got[2] != history.Good {
+			t.Errorf("history %v, want 3 rolled back, 2 good", got)
+		}
+		if got := a.replicas("web-r3"); got != 0 {
+			t.Errorf("web-r3 has %d replicas after the rollback, want 0", got)
+		}
+		s = a.rollback(map[string]string{"fast-track": "true", "reason": "still burning"})
+		wantCode(t, s, 0)
+		cases := readJUnit(t, s)
+		if c := cases["rollback/checks"]; c.Skipped == nil {
+			t.Errorf("fast-track ran the checks: %+v", c)
+		}
+		checkCases(t, cases, []string{"rollback/traffic", "rollback/traffic-answered"}, nil, true)
+		if got := a.selected(); got != 1 {
+			t.Errorf("the Service selects revision %d, want 1", got)
+		}
+		// Already there.
+		s = a.rollback(map[string]string{"to-revision": "1"})
+		wantCode(t, s, 0)
+		if !strings.Contains(s.log, "Nothing to roll back: production already runs revision 1") {
+			t.Errorf("log:\n%s", s.log)
+		}
+		// A revision that does not exist names those that do.
+		s = a.rollback(map[string]string{"to-revision": "9"})
+		wantCode(t, s, 2)
+		if !strings.Contains(s.log, "to-revision 9") || !strings.Contains(s.log, "1, 2, 3") {
+			t.Errorf("log:\n%s", s.log)
+		}
+	})
+
+	t.Run("no history is a clear error", func(t *testing.T) {
+		t.Parallel()
+		a := newPromoteApp(t, g, srv, kubeconfig, "prod-empty", "1s", 5)
+		a.commit("v1")
+		s := a.rollback(nil)
+		wantCode(t, s, 2)
+		if !strings.Contains(s.log, "there is no revision history of shop in production") {
+			t.Errorf("log:\n%s", s.log)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/shipgate/shipgate/internal/stage/build"
 	"github.com/shipgate/shipgate/internal/stage/mergecheck"
 	"github.com/shipgate/shipgate/internal/stage/promote"
+	"github.com/shipgate/shipgate/internal/stage/rollback"
 	"github.com/shipgate/shipgate/internal/stage/sandbox"
 	"github.com/shipgate/shipgate/internal/stage/smoke"
 )
@@ -23,7 +24,7 @@ var stages = map[string]stage.Stage{
 	"smoke":       smoke.Stage{},
 	"auto-merge":  automerge.Stage{},
 	"promote":     promote.Stage{},
-	"rollback":    nil,
+	"rollback":    rollback.Stage{},
 }
 
 // lookup finds a stage or says what can be used instead.

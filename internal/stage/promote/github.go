@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/shipgate/shipgate/internal/ghapi"
+	"github.com/shipgate/shipgate/internal/history"
 )
 
 // deployments is the promotion's GitHub deployment: what the
@@ -19,21 +20,31 @@ type deployments struct {
 }
 
 func newDeployments(ctx context.Context, p *promotion) *deployments {
+	return openDeployment(ctx, p, p.env.HeadSHA(), p.rev.Number, fmt.Sprintf("shipgate revision %d of %s", p.rev.Number, p.s.app))
+}
+
+// newRollbackDeployments records a rollback as a deployment of the
+// restored revision's commit.
+func newRollbackDeployments(ctx context.Context, p *promotion, to history.Revision) *deployments {
+	return openDeployment(ctx, p, to.SHA, to.Number, fmt.Sprintf("shipgate rollback of %s to revision %d", p.s.app, to.Number))
+}
+
+// openDeployment creates a deployment of sha for a revision, in progress.
+func openDeployment(ctx context.Context, p *promotion, sha string, revision int, description string) *deployments {
 	d := &deployments{p: p, gh: p.env.GitHub}
-	sha := p.env.HeadSHA()
 	if d.gh == nil || sha == "" {
 		return d
 	}
 	id, err := d.gh.CreateDeployment(ctx, ghapi.NewDeployment{
-		Ref: sha, Environment: p.s.environment, ProductionEnvironment: true,
-		Description: fmt.Sprintf("shipgate revision %d of %s", p.rev.Number, p.s.app),
-		Payload:     map[string]any{"app": p.s.app, "revision": p.rev.Number, "strategy": p.s.cfg.StrategyName()},
+		Ref: sha, Environment: p.s.environment, ProductionEnvironment: true, Description: description,
+		Payload: map[string]any{"app": p.s.app, "revision": revision, "strategy": p.s.cfg.StrategyName()},
 	})
 	if err != nil {
 		d.warn("create the GitHub deployment", err)
 		return d
 	}
 	d.id = id
+	d.status(ctx, "in_progress", description)
 	return d
 }
 

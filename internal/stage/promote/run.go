@@ -141,7 +141,6 @@ func (p *promotion) run(ctx context.Context) (err error) {
 		return p.markFailed(ctx, "the pre-promote command failed; nothing was changed")
 	}
 	p.gh = newDeployments(ctx, p)
-	p.gh.status(ctx, "in_progress", fmt.Sprintf("revision %d: %s", p.rev.Number, p.s.cfg.StrategyName()))
 
 	// 7–10. The strategy: deploy, verify, switch, watch, and roll back
 	// when a rule fires.
