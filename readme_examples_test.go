@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +26,7 @@ var readmeExamples = map[string]func(t *testing.T, example string){
 	"### Config file":         runMergeCheckExample,
 	"## sandbox":              runSandboxExample,
 	"## smoke":                runSmokeExample,
+	"## promote":              runPromoteExample,
 }
 
 // yamlExample is one ```yaml block of the README.
@@ -259,4 +262,42 @@ func runSmokeExample(t *testing.T, example string) {
 // podVersion sets the test app's VERSION.
 func podVersion(v string) func(string) string {
 	return func(s string) string { return strings.Replace(s, "value: v1", "value: "+v, 1) }
+}
+
+// runPromoteExample promotes the test app twice with the README's promote
+// config on a local control plane with a pod network: a first promotion,
+// then a blue-green switch to v2. Only the durations are shortened (a 30
+// minute window and a 5 minute scale-down delay would hold the test that
+// long); every other field is the README's.
+func runPromoteExample(t *testing.T, example string) {
+	if diff := cmp.Diff([]string{"promote"}, parseExample(t, example)); diff != "" {
+		t.Fatalf("sections (-want +got):\n%s", diff)
+	}
+	short := strings.NewReplacer("watch: 30m ", "watch: 2s  ", "interval: 10s ", "interval: 200ms", "scale-down-delay: 5m ", "scale-down-delay: 0s ").Replace(example)
+	if short == example || strings.Count(short, "200ms")+strings.Count(short, "2s ")+strings.Count(short, "0s ") < 3 {
+		t.Fatalf("the example's watch, interval and scale-down-delay lines changed: update runPromoteExample\n%s", example)
+	}
+	g := provingground.StartT(t)
+	if _, err := g.Client.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	web, err := os.ReadFile(filepath.Join("testdata", "sandbox", "deploy", "web.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := withImage(imageRegistry(t) + "/example/web:1.4.0")(string(web))
+	repos := gittest.New(t)
+	env := append(os.Environ(), "GITHUB_ACTIONS=")
+	for _, v := range []string{"v1", "v2"} {
+		repos.Work.Commit("main", gittest.Files{"deploy/web.yaml": podVersion(v)(base), "shipgate.yml": short}, "web "+v)
+		code, out := execBinary(t, repos.Work.Dir, env, "promote", "--repo", repos.Work.Dir, "--environment", "production",
+			"--kubeconfig", g.Cluster.Kubeconfig, "--namespace", "shop", "--manifests", "deploy", "--config", "shipgate.yml", "--timeout", "60s")
+		if code != 0 {
+			t.Fatalf("promote %s: exit code %d, want 0; output:\n%s", v, code, out)
+		}
+	}
+	svc, err := g.Client.CoreV1().Services("shop").Get(t.Context(), "web", metav1.GetOptions{})
+	if err != nil || svc.Spec.Selector["shipgate.io/revision"] != "2" {
+		t.Fatalf("after two promotions the Service selects %v (%v), want revision 2", svc.Spec.Selector, err)
+	}
 }

@@ -15,11 +15,13 @@ func TestRunCLIArguments(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no stage", nil, ExitError, "no stage given; use one of: auto-merge, build, merge-check, sandbox, smoke"},
+		{"no stage", nil, ExitError, "no stage given; use one of: auto-merge, build, merge-check, promote, rollback, sandbox, smoke"},
 		{"help", []string{"-h"}, ExitOK, "Usage:"},
 		{"flag before the stage", []string{"--base", "main"}, ExitError, "the stage comes first"},
 		{"unknown stage", []string{"deploy"}, ExitError, `input stage "deploy" is not a shipgate stage`},
-		{"later stage", []string{"promote"}, ExitError, `stage "promote" is not available in shipgate`},
+		{"promote without an environment", []string{"promote"}, ExitError, "input environment is empty: name the environment you promote to"},
+		{"promote without a kubeconfig", []string{"promote", "--environment", "production"}, ExitError, "promote needs the production cluster's kubeconfig"},
+		{"rollback to a non-number", []string{"rollback", "--environment", "production", "--kubeconfig", "/nonexistent", "--to-revision", "last"}, ExitError, `input to-revision "last": want a revision number`},
 		{"stray argument", []string{"merge-check", "extra"}, ExitError, `unexpected argument "extra"`},
 		{"bad version", []string{"merge-check", "--kubernetes-version", "one"}, ExitError, `input kubernetes-version: "one" is not a version`},
 		{"not a repository", []string{"merge-check", "--repo", "/nonexistent-shipgate"}, ExitError, "merge-check:"},

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -15,8 +16,7 @@ import (
 	"github.com/shipgate/shipgate/internal/stage/smoke"
 )
 
-// stages maps each value of the stage input to its implementation; a nil
-// entry is a stage documented in action.yml that this version does not have.
+// stages maps each value of the stage input to its implementation.
 var stages = map[string]stage.Stage{
 	"merge-check": mergecheck.Stage{},
 	"build":       build.Stage{},
@@ -35,19 +35,10 @@ func lookup(name string) (stage.Stage, error) {
 		return nil, fmt.Errorf("input stage is empty; set it to one of: %s", available())
 	case !ok:
 		return nil, fmt.Errorf("input stage %q is not a shipgate stage; use one of: %s", name, available())
-	case st == nil:
-		return nil, fmt.Errorf("stage %q is not available in shipgate %s; this version has: %s", name, Version, available())
 	}
 	return st, nil
 }
 
 func available() string {
-	var names []string
-	for n, st := range stages {
-		if st != nil {
-			names = append(names, n)
-		}
-	}
-	slices.Sort(names)
-	return strings.Join(names, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(stages)), ", ")
 }

@@ -70,7 +70,7 @@ func (RollbackStage) Run(ctx context.Context, env *stage.Env) ([]report.Target, 
 	if err != nil {
 		return nil, err
 	}
-	p := &promotion{env: env, s: s.settings, res: result.Result{Stage: "rollback", Started: env.Now()}}
+	p := &promotion{env: env, s: s.settings, res: result.Result{Stage: "rollback", Started: env.Now()}, manual: true}
 	check := env.Publisher.Begin(ctx, RollbackCheckRunName, env.HeadSHA())
 	err = p.runRollback(ctx, s)
 	err = errors.Join(err, p.writeReports())

@@ -59,6 +59,9 @@ type promotion struct {
 	win        *window
 	gh         *deployments
 	rolledBack bool
+	// manual says the rollback stage runs: rev is the revision rolled
+	// back from, live the one restored.
+	manual bool
 	// traffic is how long after the decision to roll back the first
 	// sampled answer of the restored revision came.
 	traffic time.Duration
@@ -251,12 +254,16 @@ func (p *promotion) title() string {
 
 // setOutputs publishes the revision numbers and where the reports are.
 func (p *promotion) setOutputs(extra ...[2]string) error {
-	prev := ""
+	rev, prev := strconv.Itoa(p.rev.Number), ""
 	if p.live != nil {
 		prev = strconv.Itoa(p.live.Number)
 	}
+	if p.manual && p.live != nil {
+		// A rollback's revision is the one it restored.
+		rev, prev = prev, rev
+	}
 	outs := append([][2]string{
-		{"revision", strconv.Itoa(p.rev.Number)},
+		{"revision", rev},
 		{"previous-revision", prev},
 		{"rolled-back", strconv.FormatBool(p.rolledBack)},
 	}, extra...)
