@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +82,10 @@ type want struct {
 type portWant struct {
 	port     uint16
 	behavior Behavior
+	// container is set on a container's first port: its Server exports
+	// the container's CPU use and resources.
+	container string
+	resources Resources
 }
 
 func (w want) equal(o want) bool { return w.ip == o.ip && slices.Equal(w.ports, o.ports) }
@@ -235,7 +240,8 @@ func (c *Controller) start(ctx context.Context, key, name string, w want) error 
 		return err
 	}
 	for _, p := range w.ports {
-		srv, err := c.net.Serve(ctx, ServerConfig{Addr: netip.AddrPortFrom(w.ip, p.port), Pod: name, Behavior: p.behavior})
+		srv, err := c.net.Serve(ctx, ServerConfig{Addr: netip.AddrPortFrom(w.ip, p.port), Pod: name, Namespace: namespaceOf(key),
+			Container: p.container, Resources: p.resources, Behavior: p.behavior})
 		if err != nil {
 			err = errors.Join(err, c.teardown(ctx, s))
 			c.release(s)
@@ -247,6 +253,12 @@ func (c *Controller) start(ctx context.Context, key, name string, w want) error 
 	c.pods[key] = s
 	c.mu.Unlock()
 	return nil
+}
+
+// namespaceOf is the namespace of a namespace/name key.
+func namespaceOf(key string) string {
+	ns, _, _ := strings.Cut(key, "/")
+	return ns
 }
 
 // stop stops the pod's servers and removes its address, then forgets the

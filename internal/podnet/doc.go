@@ -15,7 +15,9 @@
 // so servers inside it can only answer the host.
 //
 // A Server listens on podIP:port inside the namespace; its behaviour comes
-// from the container's env (VERSION, FAIL_RATE, LATENCY). A Controller
+// from the container's env (VERSION, FAIL_RATE, LATENCY, CPU,
+// ORDERS_RATE), and it exports Prometheus metrics named like a cluster's
+// series on /metrics. A Controller
 // watches pods and keeps one Server per containerPort of every Running pod
 // (containers started, or Ready) whose IP is in the CIDR: a real container
 // listens before its readiness probe passes.

@@ -1,6 +1,9 @@
 package podnet
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // SetBehavior changes how a Server answers from now on, as an app that
 // turns bad (or recovers) while it runs.
@@ -8,6 +11,7 @@ func (s *Server) SetBehavior(b Behavior) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
+	s.metrics.setBehavior(b, time.Now())
 	s.override.Store(&b)
 	return nil
 }

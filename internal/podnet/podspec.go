@@ -43,7 +43,7 @@ func desired(pod *corev1.Pod, n *Network) (*want, error) {
 		if err != nil {
 			return nil, fmt.Errorf("container %s: %w", ctr.Name, err)
 		}
-		for _, port := range tcp {
+		for i, port := range tcp {
 			if port < 1 || port > 65535 {
 				return nil, fmt.Errorf("container %s: containerPort %d: want 1 to 65535", ctr.Name, port)
 			}
@@ -51,7 +51,11 @@ func desired(pod *corev1.Pod, n *Network) (*want, error) {
 				return nil, fmt.Errorf("containers %s and %s both declare TCP port %d", other, ctr.Name, port)
 			}
 			seen[port] = ctr.Name
-			w.ports = append(w.ports, portWant{port: uint16(port), behavior: b})
+			pw := portWant{port: uint16(port), behavior: b}
+			if i == 0 { // the container's first port exports its CPU use and resources
+				pw.container, pw.resources = ctr.Name, resourcesOf(ctr.Resources)
+			}
+			w.ports = append(w.ports, pw)
 		}
 	}
 	if len(w.ports) == 0 {
@@ -59,6 +63,13 @@ func desired(pod *corev1.Pod, n *Network) (*want, error) {
 	}
 	slices.SortFunc(w.ports, func(a, b portWant) int { return cmp.Compare(a.port, b.port) })
 	return w, nil
+}
+
+// resourcesOf reads a container's CPU and memory requests and limits.
+func resourcesOf(r corev1.ResourceRequirements) Resources {
+	cores := func(l corev1.ResourceList) float64 { return l.Cpu().AsApproximateFloat64() }
+	bytes := func(l corev1.ResourceList) float64 { return l.Memory().AsApproximateFloat64() }
+	return Resources{CPURequest: cores(r.Requests), CPULimit: cores(r.Limits), MemoryRequest: bytes(r.Requests), MemoryLimit: bytes(r.Limits)}
 }
 
 // podReady reports whether the pod's Ready condition is True.

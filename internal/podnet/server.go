@@ -25,6 +25,13 @@ type ServerConfig struct {
 	Addr netip.AddrPort
 	// Pod is echoed as "pod" in every answer.
 	Pod string
+	// Namespace is the pod's, a label of the exported metrics.
+	Namespace string
+	// Container, when set, is the container whose CPU use and resources
+	// the Server exports (one Server per container does).
+	Container string
+	// Resources are Container's requests and limits.
+	Resources Resources
 	// Behavior shapes the answers.
 	Behavior Behavior
 }
@@ -48,7 +55,8 @@ type Stats struct {
 
 // Server is an HTTP server listening on a pod IP inside the namespace.
 // Every path, /healthz included, answers 200 with a Response unless the
-// request is picked to fail (Behavior.FailRate), after Behavior.Latency.
+// request is picked to fail (Behavior.FailRate), after Behavior.Latency;
+// MetricsPath answers with the pod's Prometheus metrics (see metrics).
 type Server struct {
 	cfg      ServerConfig
 	net      *Network
@@ -61,6 +69,7 @@ type Server struct {
 	failures atomic.Int64
 	// override, when set, replaces cfg.Behavior (SetBehavior).
 	override atomic.Pointer[Behavior]
+	metrics  *metrics
 }
 
 // Serve checks the route to cfg.Addr (CheckRoute), listens on it inside the
@@ -79,7 +88,7 @@ func (n *Network) Serve(ctx context.Context, cfg ServerConfig) (*Server, error) 
 	if err != nil {
 		return nil, fmt.Errorf("serve %s in namespace %s: %w", cfg.Addr, n.name, err)
 	}
-	s := &Server{cfg: cfg, net: n, done: make(chan struct{}), served: make(chan struct{})}
+	s := &Server{cfg: cfg, net: n, done: make(chan struct{}), served: make(chan struct{}), metrics: newMetrics(cfg, time.Now())}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 
 	n.mu.Lock()
@@ -190,8 +199,13 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// ServeHTTP answers every path alike (see Server).
+// ServeHTTP answers every path alike (see Server), but MetricsPath.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == MetricsPath {
+		s.metrics.handler.ServeHTTP(w, r)
+		return
+	}
+	began := time.Now()
 	b := s.cfg.Behavior
 	if o := s.override.Load(); o != nil {
 		b = *o
@@ -215,6 +229,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.failures.Add(1)
 	}
 	s.requests.Add(1)
+	s.metrics.served(r.Method, status, time.Since(began), time.Now())
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Version", b.Version)
 	w.WriteHeader(status)

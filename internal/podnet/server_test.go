@@ -37,6 +37,9 @@ func TestBehaviorFromEnv(t *testing.T) {
 		{"rate NaN", env("FAIL_RATE", "NaN"), Behavior{}, "from 0 to 1"},
 		{"latency without unit", env("LATENCY", "100"), Behavior{}, `LATENCY="100"`},
 		{"negative latency", env("LATENCY", "-1s"), Behavior{}, "0 or more"},
+		{"cpu and orders", env("CPU", "0.5", "ORDERS_RATE", "10"), Behavior{CPU: 0.5, OrdersRate: 10}, ""},
+		{"cpu not a number", env("CPU", "half"), Behavior{}, `CPU="half"`},
+		{"negative orders", env("ORDERS_RATE", "-1"), Behavior{}, "ORDERS_RATE -1: want orders per second of 0 or more"},
 		{"valueFrom", []corev1.EnvVar{{Name: "VERSION", ValueFrom: &corev1.EnvVarSource{}}}, Behavior{}, "valueFrom"},
 		{"valueFrom elsewhere", []corev1.EnvVar{{Name: "DB", ValueFrom: &corev1.EnvVarSource{}}}, Behavior{}, ""},
 	}
