@@ -100,9 +100,14 @@ type Rollback struct {
 	// evaluation counts as failed) or ignore (recorded, not counted); fail
 	// when empty.
 	NoData string `yaml:"no-data"`
+	// Prometheus is where the metric rules (Sustained, Drop, CPU) query:
+	// its base URL, or its Service.
+	Prometheus Endpoint `yaml:"prometheus"`
 	// Sustained and Drop are metric rules on Prometheus.
 	Sustained []SustainedRule `yaml:"sustained"`
 	Drop      []DropRule      `yaml:"drop"`
+	// CPU are built-in rules on a container's CPU use against its limit.
+	CPU []CPURule `yaml:"cpu"`
 }
 
 // Failures returns ConsecutiveFailures or 5.
@@ -281,6 +286,7 @@ func (p Promote) validate() error {
 	errs = append(errs, validateTiers("promote.checks", p.Checks.Service, p.Checks.Business))
 	errs = append(errs, validateTraffic("promote.traffic", p.Traffic))
 	errs = append(errs, p.Rollback.validate())
+	errs = append(errs, p.Rollback.validateMetricRules(p.EvalInterval()))
 	return errors.Join(errs...)
 }
 
@@ -299,9 +305,6 @@ func (r Rollback) validate() error {
 	}
 	if m := t.Restarts.Max; m != nil && *m < 0 {
 		errs = append(errs, fmt.Errorf("promote.rollback.thresholds.restarts.max %d: use 0 or more", *m))
-	}
-	if len(r.Sustained) > 0 || len(r.Drop) > 0 {
-		errs = append(errs, errors.New("promote.rollback.sustained and drop (Prometheus metric rules) are not in this version of shipgate; remove them, or watch the metric with a promote.checks.business.prometheus query"))
 	}
 	return errors.Join(errs...)
 }

@@ -62,7 +62,37 @@ func TestPromoteParse(t *testing.T) {
 		{name: "bad percentage", in: "promote:\n  rollback:\n    thresholds: {error-rate: lots}\n", wantErr: `"lots" is not a percentage; write it as 1% or as a fraction`},
 		{name: "percentage over 100", in: "promote:\n  rollback:\n    thresholds: {error-rate: 150%}\n", wantErr: "promote.rollback.thresholds.error-rate 150%: want 0% to 100%"},
 		{name: "no-data policy", in: "promote:\n  rollback:\n    no-data: pass\n", wantErr: `promote.rollback.no-data "pass": use fail`},
-		{name: "metric rules are named, not ignored", in: "promote:\n  rollback:\n    sustained: [{name: cpu, prometheus: up, above: 1, for: 3m}]\n", wantErr: "promote.rollback.sustained and drop (Prometheus metric rules) are not in this version"},
+		{name: "metric rules", in: `promote:
+  interval: 1s
+  rollback:
+    prometheus: {url: "http://127.0.0.1:9090"}
+    sustained: [{name: errors, prometheus: 'sum(rate(http_requests_total{code="500"}[1m]))', above: 1, for: 5s, no-data: ignore}]
+    drop: [{name: orders, prometheus: 'sum(rate(orders_total[1m]))', by: 30%, baseline: 10m}]
+    cpu: [{container: web, above: 100%, for: 3m, rate: 30s}]
+`, check: func(t *testing.T, p Promote) {
+			r := p.Rollback
+			if r.MetricRules() != 3 || *r.Sustained[0].Above != 1 || r.Sustained[0].For != 5*time.Second || *r.Drop[0].By != 0.3 ||
+				r.Drop[0].BaselineWindow() != 10*time.Minute || r.CPU[0].Limit() != 1 || r.CPU[0].Duration() != 3*time.Minute || r.CPU[0].RateWindow() != 30*time.Second {
+				t.Errorf("parsed %+v", r)
+			}
+		}},
+		{name: "cpu rule defaults", in: "promote:\n  rollback:\n    prometheus: {service: monitoring/prometheus}\n    cpu: [{container: web}]\n", check: func(t *testing.T, p Promote) {
+			c := p.Rollback.CPU[0]
+			if c.Limit() != 0.9 || c.Duration() != 3*time.Minute || c.RateWindow() != time.Minute || p.Rollback.Drop != nil {
+				t.Errorf("parsed %+v", c)
+			}
+		}},
+		{name: "metric rules need a prometheus", in: "promote:\n  rollback:\n    cpu: [{container: web}]\n", wantErr: "promote.rollback.prometheus is not set"},
+		{name: "prometheus is http", in: "promote:\n  rollback:\n    prometheus: {url: 'ftp://prom:9090'}\n", wantErr: `promote.rollback.prometheus.url "ftp://prom:9090": want an absolute http or https URL`},
+		{name: "drop by 130%", in: "promote:\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    drop: [{name: orders, prometheus: 'sum(orders_total)', by: 130%}]\n", wantErr: "promote.rollback.drop[0].by 130%: want more than 0% and less than 100%"},
+		{name: "drop by not set", in: "promote:\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    drop: [{name: orders, prometheus: 'sum(orders_total)'}]\n", wantErr: "promote.rollback.drop[0].by is not set"},
+		{name: "for shorter than the interval", in: "promote:\n  interval: 10s\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    sustained: [{name: cpu, prometheus: up, above: 1, for: 5s}]\n", wantErr: "promote.rollback.sustained[0].for 5s is shorter than promote.interval 10s"},
+		{name: "sustained without a bound", in: "promote:\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    sustained: [{name: cpu, prometheus: up, for: 3m}]\n", wantErr: "promote.rollback.sustained[0]: set one of above and below"},
+		{name: "sustained with both bounds", in: "promote:\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    sustained: [{name: cpu, prometheus: up, above: 1, below: 0, for: 3m}]\n", wantErr: "promote.rollback.sustained[0]: set one of above and below"},
+		{name: "empty query", in: "promote:\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    sustained: [{name: cpu, above: 1, for: 3m}]\n", wantErr: "promote.rollback.sustained[0].prometheus is empty"},
+		{name: "rule names are unique", in: "promote:\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    sustained: [{name: x, prometheus: up, above: 1, for: 3m}]\n    drop: [{name: x, prometheus: up, by: 10%}]\n", wantErr: `promote.rollback.drop[0].name "x" is the name of promote.rollback.sustained[0] too`},
+		{name: "rule no-data", in: "promote:\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    drop: [{name: x, prometheus: up, by: 10%, no-data: pass}]\n", wantErr: `promote.rollback.drop[0].no-data "pass": use fail`},
+		{name: "cpu container", in: "promote:\n  rollback:\n    prometheus: {url: 'http://prom:9090'}\n    cpu: [{above: 90%}]\n", wantErr: `promote.rollback.cpu[0].container "": name a container`},
 		{name: "checks name their field", in: "promote:\n  checks:\n    service: [{service: Web_1}]\n", wantErr: `promote.checks.service[0].service "Web_1"`},
 		{name: "traffic names its field", in: "promote:\n  traffic:\n    endpoints: [{}]\n", wantErr: "promote.traffic.endpoints[0]: set url"},
 		{name: "keep at least two", in: "promote:\n  keep-revisions: 1\n", wantErr: "promote.keep-revisions 1: use a number from 2 to 100"},
