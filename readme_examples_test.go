@@ -27,6 +27,8 @@ var readmeExamples = map[string]func(t *testing.T, example string){
 	"## sandbox":              runSandboxExample,
 	"## smoke":                runSmokeExample,
 	"## promote":              runPromoteExample,
+	"### release.yml":         templateExample("workflows-templates/shipgate-release.yml"),
+	"### rollback.yml":        templateExample("workflows-templates/shipgate-rollback.yml"),
 }
 
 // yamlExample is one ```yaml block of the README.
