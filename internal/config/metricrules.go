@@ -103,6 +103,9 @@ func (r Rollback) validateMetricRules(interval time.Duration) error {
 		if d.Baseline < 0 {
 			errs = append(errs, fmt.Errorf("%s.baseline %v: want a duration above 0 (how far back the live revision is measured), e.g. 10m", field, d.Baseline))
 		}
+		if d.For != 0 {
+			atLeastInterval(field+".for", d.For, "1m")
+		}
 		errs = append(errs, validNoData(field+".no-data", d.NoData))
 	}
 	for i, c := range r.CPU {

@@ -184,7 +184,10 @@ type DropRule struct {
 	Prometheus string        `yaml:"prometheus"`
 	By         *Percent      `yaml:"by"`
 	Baseline   time.Duration `yaml:"baseline"`
-	NoData     string        `yaml:"no-data"`
+	// For is how long the value stays below; 0 fires at the first
+	// evaluation below.
+	For    time.Duration `yaml:"for"`
+	NoData string        `yaml:"no-data"`
 }
 
 // Percent is a fraction written as "1%" or "0.01" in the file.
