@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -246,5 +247,78 @@ exec /usr/bin/env "PATH=$secure" HOME=/root SUDO_UID=1001 "$@"
 	want := fmt.Sprintf("go=%s\nhome=%s\nci=true\nsudo=1001\n", filepath.Join(goBin, "go"), home)
 	if diff := cmp.Diff(want, log); diff != "" {
 		t.Errorf(".ci/run's environment (-want +got):\n%s", diff)
+	}
+}
+
+// TestDigestSteps runs the build matrix's hand-on step for two platforms
+// and build merge's digests step after it, in one runner temp directory as
+// the artifacts bring them together: the digests input gets one
+// platform=digest line per platform.
+func TestDigestSteps(t *testing.T) {
+	t.Parallel()
+	handOn, handOnEnv := stepScript(t, ".github/workflows/pr.yml", "build", "hand-on")
+	digests, digestsEnv := stepScript(t, ".github/workflows/pr.yml", "build-merge", "digests")
+	temp := t.TempDir()
+	const amd, arm = "sha256:0f5cc49c5e73c0c2bb6e2df56e7df189240d83cf94edfa30946482eb08ec57d2", "sha256:25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2"
+	for _, p := range [][3]string{{"linux/arm64", arm, "linux-arm64"}, {"linux/amd64", amd, "linux-amd64"}} {
+		env := withEnv(t, handOnEnv, map[string]string{"PLATFORM": p[0], "DIGEST": p[1], "SLUG": p[2]})
+		env["RUNNER_TEMP"] = temp
+		if code, log, _ := runScript(t, handOn, env); code != 0 {
+			t.Fatalf("hand-on for %s: exit code %d:\n%s", p[0], code, log)
+		}
+	}
+	digestsEnv["RUNNER_TEMP"] = temp
+	code, log, out := runScript(t, digests, digestsEnv)
+	if code != 0 {
+		t.Fatalf("digests: exit code %d:\n%s", code, log)
+	}
+	if diff := cmp.Diff(map[string]string{"list": "linux/amd64=" + amd + "\nlinux/arm64=" + arm}, out); diff != "" {
+		t.Errorf("digests outputs (-want +got):\n%s", diff)
+	}
+}
+
+var stepScriptCall = regexp.MustCompile(`stepScript\(t, "([^"]+)", "([^"]+)", "([^"]+)"\)`)
+
+// TestEveryRunScriptIsRun checks that each run: script of the reusable
+// workflows and the starter templates has an id and is run by a test
+// (a stepScript call in a _test.go file of this directory).
+func TestEveryRunScriptIsRun(t *testing.T) {
+	t.Parallel()
+	tests, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := map[string]bool{}
+	for _, f := range tests {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range stepScriptCall.FindAllStringSubmatch(string(src), -1) {
+			run[m[1]+" "+m[2]+" "+m[3]] = true
+		}
+	}
+	templates, err := filepath.Glob("workflows-templates/*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scripts := 0
+	for _, f := range append(reusableWorkflows(t), templates...) {
+		stepsOf(readYAML(t, f), func(job string, s *yaml.Node) {
+			if get(s, "run") == nil {
+				return
+			}
+			scripts++
+			id := scalar(get(s, "id"))
+			switch {
+			case id == "":
+				t.Errorf("%s:%d: job %s has a run: step without an id; give it one and run it in a test with stepScript", f, s.Line, job)
+			case !run[f+" "+job+" "+id]:
+				t.Errorf("%s: job %s, step %s: no test runs it; call stepScript(t, %q, %q, %q) and runScript", f, job, id, f, job, id)
+			}
+		})
+	}
+	if scripts < 5 {
+		t.Errorf("%d run: steps found; the workflows moved?", scripts)
 	}
 }
