@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -51,7 +52,7 @@ var pullNumbers = func() *atomic.Int64 { var n atomic.Int64; n.Store(500); retur
 // promoteApp is a namespace of production with a repository whose
 // deploy/web.yaml runs the app at a version.
 type promoteApp struct {
-	t      *testing.T
+	t      testing.TB
 	g      *provingground.Ground
 	srv    *ghemu.Server
 	kube   string
@@ -63,7 +64,7 @@ type promoteApp struct {
 	number int
 }
 
-func newPromoteApp(t *testing.T, g *provingground.Ground, srv *ghemu.Server, kubeconfig, ns, watchFor string, failures int, more ...string) *promoteApp {
+func newPromoteApp(t testing.TB, g *provingground.Ground, srv *ghemu.Server, kubeconfig, ns, watchFor string, failures int, more ...string) *promoteApp {
 	t.Helper()
 	if _, err := g.Client.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -100,6 +101,18 @@ func (a *promoteApp) promote(version string, edits ...func(string) string) step 
 	ev["after"] = sha
 	inputs := map[string]string{"stage": "promote", "environment": "production", "kubeconfig": a.kube, "namespace": a.ns, "config": "shipgate.yml", "timeout": "60s"}
 	return runStep(a.t, a.srv, ws, "push", ev, inputs, fmt.Sprintf("GITHUB_RUN_ID=%d", a.runID), "GITHUB_SHA="+sha)
+}
+
+// live promotes version with no watched window, so a test starts from a
+// live revision without waiting for one.
+func (a *promoteApp) live(version string) {
+	a.t.Helper()
+	cfg := a.cfg
+	a.cfg = regexp.MustCompile(`(?m)^  watch: .*$`).ReplaceAllString(cfg, "  watch: 0s")
+	defer func() { a.cfg = cfg }()
+	if s := a.promote(version); s.code != 0 {
+		a.t.Fatalf("promote %s: exit code %d, want 0; log:\n%s", version, s.code, s.log)
+	}
 }
 
 // selected is the revision the production Service selects.
@@ -272,7 +285,7 @@ func TestPromoteBlueGreen(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := newPromoteApp(t, g, srv, kubeconfig, tc.ns, "30s", tc.failures, tc.thresholds)
-			wantCode(t, a.promote("v1"), 0)
+			a.live("v1")
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			go a.whenSwitched(ctx, 2, func() { a.turnBad(2, tc.bad) })
@@ -409,7 +422,7 @@ func TestPromoteInterrupted(t *testing.T) {
 	t.Run("a job cancelled inside the watched window rolls back", func(t *testing.T) {
 		t.Parallel()
 		a := newPromoteApp(t, g, srv, kubeconfig, "prod-cancel", "30s", 5)
-		wantCode(t, a.promote("v1"), 0)
+		a.live("v1")
 		procs, done := a.promoteAsync("v2")
 		proc := <-procs
 		a.whenSwitched(t.Context(), 2, func() {

@@ -271,7 +271,7 @@ func TestSandboxExistingCluster(t *testing.T) {
 
 // existingCluster is a real control plane with a pod network, a GitHub
 // emulator, and the cluster's kubeconfig as the kubeconfig input takes it.
-func existingCluster(t *testing.T) (*provingground.Ground, *ghemu.Server, string) {
+func existingCluster(t testing.TB) (*provingground.Ground, *ghemu.Server, string) {
 	t.Helper()
 	g := provingground.StartT(t)
 	kubeconfig, err := os.ReadFile(g.Cluster.Kubeconfig)

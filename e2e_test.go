@@ -206,9 +206,11 @@ type junitCase struct {
 		Data    string `xml:",chardata"`
 	} `xml:"failure"`
 	Skipped *struct{} `xml:"skipped"`
+	// Time is the case's duration in seconds.
+	Time float64 `xml:"time,attr"`
 }
 
-func readJUnit(t *testing.T, s step) map[string]junitCase {
+func readJUnit(t testing.TB, s step) map[string]junitCase {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(s.ws, s.outputs["junit-path"]))
 	if err != nil {

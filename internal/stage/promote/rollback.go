@@ -48,7 +48,9 @@ func (p *promotion) rollback(ctx context.Context, why string, firedAt time.Time)
 		p.win.mark("rollback", fmt.Sprintf("rollback to revision %d: %s", to.Number, why))
 	}
 	var err error
-	if p.s.cfg.StrategyName() == config.Rolling {
+	if p.s.cfg.StrategyName() == config.Weighted {
+		err = p.restoreWeighted(ctx, to, firedAt)
+	} else if p.s.cfg.StrategyName() == config.Rolling {
 		err = p.restoreRolling(ctx, to, firedAt)
 	} else {
 		err = p.restoreBlueGreen(ctx, to, firedAt)
@@ -176,6 +178,7 @@ func (p *promotion) verifyTraffic(ctx context.Context, back, firedAt time.Time) 
 			}
 			desc += fmt.Sprintf("; first answer %s after the decision.", answered.Sub(firedAt).Round(time.Millisecond))
 			p.traffic = answered.Sub(firedAt)
+			p.win.markAt(answered, "traffic-back", fmt.Sprintf("first sampled answer of revision %d after the switch back", p.live.Number))
 			p.step(CheckRollbackAnswered, desc, began, nil)
 			return
 		}
