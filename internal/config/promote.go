@@ -15,6 +15,7 @@ import (
 const (
 	BlueGreen = "blue-green"
 	Rolling   = "rolling"
+	Weighted  = "weighted"
 )
 
 // The no-data policies of a rule.
@@ -32,8 +33,10 @@ type Promote struct {
 	// per app and environment. The base name of the manifests path when
 	// empty.
 	App string `yaml:"app"`
-	// Strategy is blue-green or rolling; blue-green when empty.
+	// Strategy is blue-green, rolling or weighted; blue-green when empty.
 	Strategy string `yaml:"strategy"`
+	// Weighted configures strategy weighted (Gateway API route weights).
+	Weighted Shift `yaml:"weighted"`
 	// Watch is the watched window after the switch; 30m when not set, 0
 	// for none (the revision is marked good at once).
 	Watch *time.Duration `yaml:"watch"`
@@ -250,12 +253,11 @@ var headerName = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 func (p Promote) validate() error {
 	var errs []error
 	switch p.Strategy {
-	case "", BlueGreen, Rolling:
-	case "weighted":
-		errs = append(errs, errors.New("promote.strategy weighted (Gateway API weights) is not in this version of shipgate; use blue-green or rolling"))
+	case "", BlueGreen, Rolling, Weighted:
 	default:
-		errs = append(errs, fmt.Errorf("promote.strategy %q: use blue-green or rolling", p.Strategy))
+		errs = append(errs, fmt.Errorf("promote.strategy %q: use blue-green, rolling or weighted", p.Strategy))
 	}
+	errs = append(errs, p.validateWeighted())
 	if p.App != "" && !dnsLabel.MatchString(p.App) {
 		errs = append(errs, fmt.Errorf("promote.app %q: want a DNS label such as shop-web (lowercase letters, digits and dashes)", p.App))
 	}

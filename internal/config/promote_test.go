@@ -56,8 +56,8 @@ func TestPromoteParse(t *testing.T) {
 					t.Errorf("error-rate = %v (%s)", float64(got), got)
 				}
 			}},
-		{name: "unknown strategy", in: "promote:\n  strategy: canary\n", wantErr: `promote.strategy "canary": use blue-green or rolling`},
-		{name: "weighted is not yet", in: "promote:\n  strategy: weighted\n", wantErr: "promote.strategy weighted (Gateway API weights) is not in this version"},
+		{name: "unknown strategy", in: "promote:\n  strategy: canary\n", wantErr: `promote.strategy "canary": use blue-green, rolling or weighted`},
+		{name: "weighted needs a split url", in: "promote:\n  strategy: weighted\n", wantErr: "promote.weighted.split.url is empty"},
 		{name: "watch shorter than interval", in: "promote:\n  watch: 5s\n  interval: 10s\n", wantErr: "promote.watch 5s is shorter than promote.interval 10s"},
 		{name: "bad percentage", in: "promote:\n  rollback:\n    thresholds: {error-rate: lots}\n", wantErr: `"lots" is not a percentage; write it as 1% or as a fraction`},
 		{name: "percentage over 100", in: "promote:\n  rollback:\n    thresholds: {error-rate: 150%}\n", wantErr: "promote.rollback.thresholds.error-rate 150%: want 0% to 100%"},

@@ -25,7 +25,7 @@ import (
 func (p *promotion) scaleDownAndPrune(ctx context.Context) error {
 	began := time.Now()
 	var errs []error
-	if p.live != nil && p.s.cfg.StrategyName() == config.BlueGreen {
+	if p.live != nil && p.s.cfg.StrategyName() != config.Rolling {
 		errs = append(errs, bluegreen.Scale(ctx, p.cl.Client, workloadsOf(*p.live), 0))
 	}
 	pruned, err := p.store.Prune(ctx, p.s.cfg.Keep())

@@ -150,6 +150,8 @@ func (p *promotion) run(ctx context.Context) (err error) {
 	switch p.s.cfg.StrategyName() {
 	case config.Rolling:
 		err = p.rolling(ctx)
+	case config.Weighted:
+		err = p.weighted(ctx)
 	default:
 		err = p.blueGreen(ctx)
 	}

@@ -1,0 +1,151 @@
+package promote
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shipgate/shipgate/internal/bluegreen"
+	"github.com/shipgate/shipgate/internal/gateway"
+	"github.com/shipgate/shipgate/internal/history"
+	"github.com/shipgate/shipgate/internal/kube"
+	"github.com/shipgate/shipgate/internal/result"
+)
+
+// versionKey is the key of a revision's Names holding the version
+// revision n answered with through the route, measured before the
+// revision's first step.
+func versionKey(n int) string { return "split-version:" + strconv.Itoa(n) }
+
+// routeOf finds the route of a weighted revision's plan and the Services
+// it names.
+func (p *promotion) routeOf(plan bluegreen.Plan) (routePlan, error) {
+	route, err := gateway.Find(plan.Shared, p.s.cfg.Weighted.Route)
+	if err != nil {
+		return routePlan{}, err
+	}
+	refs, err := gateway.Refs(route.Obj)
+	if err != nil {
+		return routePlan{}, err
+	}
+	rp := routePlan{route: route}
+	for _, r := range refs {
+		if r.IsService() && !slices.Contains(rp.services, r.Name) {
+			rp.services = append(rp.services, r.Name)
+		}
+	}
+	return rp, nil
+}
+
+// restoreWeighted sets the route's weights back to the restored revision
+// at once (100/0) and the production Services with it — traffic first —
+// then proves the split through the route, verifies as blue-green does,
+// and scales this run's revision to zero.
+func (p *promotion) restoreWeighted(ctx context.Context, to history.Revision, firedAt time.Time) error {
+	var err error
+	if p.plan.Revision != p.rev.Number || len(p.plan.Workloads) == 0 {
+		if p.plan, err = p.planOf(p.rev); err != nil {
+			return err
+		}
+	}
+	rp, err := p.routeOf(p.plan)
+	if err != nil {
+		return fmt.Errorf("revision %d: %w", p.rev.Number, err)
+	}
+	lp, err := p.planOf(to)
+	if err != nil {
+		return err
+	}
+	// 1. Traffic first: the restored revision's pods and backend Services,
+	// then the route and the Services on it.
+	began := time.Now()
+	fail := func(title string, err error) error {
+		p.step(CheckRollbackTraffic, "Production traffic goes back to the restored revision.", began, &result.Finding{Title: title, Message: err.Error()})
+		return nil
+	}
+	if err := p.ensureRunning(ctx, lp, to); err != nil {
+		return fail("The restored revision could not be scaled up", err)
+	}
+	old := backendServices(lp, rp.services)
+	if _, err := p.kc.Apply(ctx, old, kube.ApplyOptions{Namespace: p.s.namespace, Force: true}); err != nil {
+		return fail("The restored revision's backend Services could not be applied", err)
+	}
+	if _, err := bluegreen.EndpointsOf(ctx, p.cl.Client, kubeIDs(old), to.Number, verifyTimeout); err != nil {
+		return fail("The restored revision's backend Services have no endpoints", err)
+	}
+	route, err := p.routeAt(rp, 0, to.Number, 100)
+	if err != nil {
+		return fail("The route could not be rewritten", err)
+	}
+	gen, err := gateway.Apply(ctx, p.kc, route)
+	if err != nil {
+		return fail("The route could not be set back", err)
+	}
+	routed := time.Now()
+	if _, err := bluegreen.Switch(ctx, p.kc, append(lp.Selecting(to.Number), lp.Following(to.Number)...)); err != nil {
+		return fail("The production Services could not be switched back", err)
+	}
+	back := time.Now()
+	p.step(CheckRollbackTraffic, fmt.Sprintf("HTTPRoute %s sends all traffic to revision %d again (%s after the decision) and every production Service selects it.",
+		rp.route.Obj.GetName(), to.Number, routed.Sub(firedAt).Round(time.Millisecond)), began, nil)
+
+	// 2. The split through the route: every measured answer the restored
+	// revision's.
+	p.verifySplit(ctx, rp, to, gen, firedAt)
+
+	// 3–6. Verified as blue-green is.
+	p.verifyPods(ctx, lp.WorkloadIDs())
+	began = time.Now()
+	ids := append(kubeIDs(lp.Services), kubeIDs(old)...)
+	at, err := bluegreen.EndpointsOf(ctx, p.cl.Client, ids, to.Number, verifyTimeout)
+	var f *result.Finding
+	if err != nil {
+		f = &result.Finding{Title: "The Services' endpoints are not the restored revision's only", Message: err.Error()}
+	}
+	p.step(CheckRollbackEndpoint, fmt.Sprintf("The production and backend Services' ready endpoints are revision %d's pods only (%s after the switch back).", to.Number, at.Sub(back).Round(time.Millisecond)), began, f)
+	p.verifyTraffic(ctx, back, firedAt)
+	p.verifyChecks(ctx)
+
+	// 7. The failed revision's pods go.
+	if err := bluegreen.Scale(ctx, p.cl.Client, p.plan.WorkloadIDs(), 0); err != nil {
+		return fmt.Errorf("scale revision %d to zero: %w", p.rev.Number, err)
+	}
+	return nil
+}
+
+// verifySplit waits for the gateway to accept the route set back and for
+// every measured answer through it to be the restored revision's.
+func (p *promotion) verifySplit(ctx context.Context, rp routePlan, to history.Revision, gen int64, firedAt time.Time) {
+	began := time.Now()
+	wait := p.s.cfg.Weighted.GatewayWait()
+	want := gateway.Want{}
+	version := p.rev.Names[versionKey(to.Number)]
+	if version != "" {
+		want = gateway.Want{New: version, Percent: 100}
+	}
+	desc := fmt.Sprintf("Every measured answer through HTTPRoute %s comes from revision %d", rp.route.Obj.GetName(), to.Number)
+	if _, err := gateway.WaitAccepted(ctx, p.kc.Dynamic, p.s.namespace, rp.route.Obj.GetName(), gen, wait); err != nil {
+		p.step(CheckRollbackSplit, desc+".", began, &result.Finding{Title: "The gateway did not accept the route set back", Message: err.Error()})
+		return
+	}
+	m, err := p.probe().Follow(ctx, p.s.cfg.Weighted.SplitRequests(), want, wait)
+	if err != nil {
+		p.step(CheckRollbackSplit, desc+".", began, &result.Finding{Title: "The split did not go back to the restored revision", Message: err.Error()})
+		return
+	}
+	named := "one version"
+	if version != "" {
+		named = fmt.Sprintf("the version it answered with before the promotion, %s", version)
+	} else {
+		named += " (the restored revision's version was not measured before, so answers are judged by being all alike)"
+	}
+	var got []string
+	for v, n := range m.Counts.ByVersion {
+		got = append(got, fmt.Sprintf("%d %s", n, v))
+	}
+	p.step(CheckRollbackSplit, fmt.Sprintf("%s: %s of %d answers, naming %s; all of them %s after the decision.", desc, strings.Join(got, ", "), m.Counts.Total, named, m.At.Sub(firedAt).Round(time.Millisecond)), began, nil)
+	p.note("Rolled back through the route: %d of %d measured answers from revision %d, %s after the decision.", m.Counts.Total, m.Counts.Total, to.Number, m.At.Sub(firedAt).Round(time.Millisecond))
+}
