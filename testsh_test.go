@@ -72,7 +72,7 @@ for p in "$@"; do case $p in
 func (m testShEnv) run(t *testing.T, env []string, args ...string) (code int, stderr string, calls []string) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), "/bin/bash", append([]string{"hack/test.sh"}, args...)...)
-	cmd.Env = append([]string{"PATH=" + m.bin, "CALLS=" + m.log, "BIN=" + m.bin, "SHIPGATE_K8S_BIN_DIR=/opt/k8s"}, env...)
+	cmd.Env = append([]string{"PATH=" + m.bin, "CALLS=" + m.log, "BIN=" + m.bin, "SHIPGATE_K8S_BIN_DIR=/opt/k8s", "SHIPGATE_TRAEFIK_DIR=/opt/traefik"}, env...)
 	var errb strings.Builder
 	cmd.Stderr = &errb
 	err := cmd.Run()
@@ -208,7 +208,7 @@ func TestTestScriptBuildsControlPlane(t *testing.T) {
 			env[i] = "PATH=" + m.bin + ":" + strings.TrimPrefix(kv, "PATH=")
 		}
 	}
-	env = append(env, "CALLS="+m.log, "BIN="+m.bin, "SHIPGATE_K8S_BIN_DIR=")
+	env = append(env, "CALLS="+m.log, "BIN="+m.bin, "SHIPGATE_K8S_BIN_DIR=", "SHIPGATE_TRAEFIK_DIR=/opt/traefik")
 	cmd := exec.CommandContext(t.Context(), "/bin/bash", "hack/test.sh")
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()

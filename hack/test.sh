@@ -85,6 +85,7 @@ else
   bash .ci/build-k8s.sh >/dev/null
 fi
 
+if [ -z "${SHIPGATE_TRAEFIK_DIR:-}" ]; then bash .ci/build-traefik.sh >/dev/null; fi # Traefik for the weighted promote's tests (~15 minutes cold, cached by version)
 if [ $# -eq 0 ]; then set -- ./...; fi
 say "go test -race -shuffle=on $*"
 exec go test -race -shuffle=on "$@"
