@@ -102,13 +102,28 @@ func Replicas(ctx context.Context, client kubernetes.Interface, id kube.ID) (int
 // returns the time that was true for the last Service. The error says
 // which Service still had which revisions when timeout passed.
 func EndpointsOf(ctx context.Context, client kubernetes.Interface, services []kube.ID, rev int, timeout time.Duration) (time.Time, error) {
+	want := strconv.Itoa(rev)
+	only := func(revs map[string]int) bool { return len(revs) == 1 && revs[want] > 0 }
+	return waitEndpoints(ctx, client, services, fmt.Sprintf("revision %d's pods only", rev), only, timeout)
+}
+
+// EndpointsReady waits until every Service has a ready endpoint, whatever
+// its pods' revision (a rolling update's Services).
+func EndpointsReady(ctx context.Context, client kubernetes.Interface, services []kube.ID, timeout time.Duration) (time.Time, error) {
+	some := func(revs map[string]int) bool { return len(revs) > 0 }
+	return waitEndpoints(ctx, client, services, "a ready pod", some, timeout)
+}
+
+// waitEndpoints waits until accept holds for each Service's ready
+// endpoints, counted by their pods' revision.
+func waitEndpoints(ctx context.Context, client kubernetes.Interface, services []kube.ID, what string, accept func(map[string]int) bool, timeout time.Duration) (time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var last time.Time
 	for _, s := range services {
-		at, err := endpointsOf(ctx, client, s, rev)
+		at, err := endpointsOf(ctx, client, s, accept)
 		if err != nil {
-			return last, fmt.Errorf("wait for the endpoints of %s to be revision %d's pods only (timeout %s): %w", s, rev, timeout, err)
+			return last, fmt.Errorf("wait for the endpoints of %s to be %s (timeout %s): %w", s, what, timeout, err)
 		}
 		if at.After(last) {
 			last = at
@@ -117,7 +132,7 @@ func EndpointsOf(ctx context.Context, client kubernetes.Interface, services []ku
 	return last, nil
 }
 
-func endpointsOf(ctx context.Context, client kubernetes.Interface, svc kube.ID, rev int) (time.Time, error) {
+func endpointsOf(ctx context.Context, client kubernetes.Interface, svc kube.ID, accept func(map[string]int) bool) (time.Time, error) {
 	sliceClient := client.DiscoveryV1().EndpointSlices(svc.Namespace)
 	sel := metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + svc.Name}
 	list, err := sliceClient.List(ctx, sel)
@@ -135,8 +150,7 @@ func endpointsOf(ctx context.Context, client kubernetes.Interface, svc kube.ID, 
 			return false, err
 		}
 		seen = describe(revs)
-		want := strconv.Itoa(rev)
-		return len(revs) == 1 && revs[want] > 0, nil
+		return accept(revs), nil
 	}
 	if ok, err := check(); err != nil || ok {
 		return time.Now(), err
@@ -153,7 +167,7 @@ func endpointsOf(ctx context.Context, client kubernetes.Interface, svc kube.ID, 
 			return time.Time{}, fmt.Errorf("ready endpoints were %s", seen)
 		case ev, ok := <-w.ResultChan():
 			if !ok {
-				return endpointsOf(ctx, client, svc, rev) // the watch ended: list again
+				return endpointsOf(ctx, client, svc, accept) // the watch ended: list again
 			}
 			s, isSlice := ev.Object.(*discoveryv1.EndpointSlice)
 			if !isSlice {

@@ -2,6 +2,7 @@ package promote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/shipgate/shipgate/internal/bluegreen"
 	"github.com/shipgate/shipgate/internal/deploy"
 	"github.com/shipgate/shipgate/internal/history"
 	"github.com/shipgate/shipgate/internal/kube"
@@ -18,18 +20,32 @@ import (
 // rolling applies the new revision in place, under the monitor, and
 // watches it; the previous revision is restorable from the history.
 func (p *promotion) rolling(ctx context.Context) error {
+	// The monitor starts before the update, except on a first promotion,
+	// whose Services the update creates.
 	var err error
-	if p.win, err = p.newWindow(ctx, podSelector(p.loaded.Objects)); err != nil {
-		return p.abandon(ctx, "could not start the monitor", err)
+	first := p.live == nil
+	if !first {
+		if p.win, err = p.newWindow(ctx, podSelector(p.loaded.Objects)); err != nil {
+			return p.abandon(ctx, "could not start the monitor", err)
+		}
+		defer p.win.stop()
+		p.win.mark("apply", fmt.Sprintf("revision %d applied in place", p.rev.Number))
 	}
-	defer p.win.stop()
 	began := time.Now()
-	p.win.mark("apply", fmt.Sprintf("revision %d applied in place", p.rev.Number))
 	dep, err := deploy.Apply(ctx, p.kc, p.loaded, deploy.Options{Namespace: p.s.namespace, Timeout: p.s.timeout, Logf: p.env.RT.Logf})
 	if err != nil {
 		return p.rollback(context.WithoutCancel(ctx), "the rolling update could not run: "+err.Error(), time.Now())
 	}
 	switched := time.Now()
+	if first && !dep.Failed() {
+		if _, err := bluegreen.EndpointsReady(ctx, p.cl.Client, serviceIDs(p.loaded.Objects), verifyTimeout); err != nil {
+			return errors.Join(err, p.markFailed(ctx, "the first rollout's Services got no endpoints"))
+		}
+		if p.win, err = p.newWindow(ctx, podSelector(p.loaded.Objects)); err != nil {
+			return errors.Join(err, p.markFailed(ctx, "the monitor could not start after the first rollout"))
+		}
+		defer p.win.stop()
+	}
 	if dep.Failed() {
 		var titles []string
 		for _, f := range dep.Checks {
@@ -67,4 +83,15 @@ func podSelector(objs []kube.Object) string {
 		}
 	}
 	return labels.Everything().String()
+}
+
+// serviceIDs are the Services among objs.
+func serviceIDs(objs []kube.Object) []kube.ID {
+	var out []kube.ID
+	for _, o := range objs {
+		if id := o.ID(); id.Group == "" && id.Kind == "Service" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
