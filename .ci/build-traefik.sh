@@ -57,7 +57,9 @@ unverified() {
   if [ ! -f "$cache/VERSIONS" ]; then echo "no build yet"; return 0; fi
   if [ "$(cat "$cache/VERSIONS")" != "$want" ]; then echo "VERSIONS is '$(cat "$cache/VERSIONS")', want '$want'"; return 0; fi
   if [ ! -x "$cache/traefik" ]; then echo "traefik is missing"; return 0; fi
-  if ! "$cache/traefik" version 2>/dev/null | grep -qE "^Version:[[:space:]]+${TRAEFIK_VERSION#v}\$"; then
+  local said # read whole: grep -q ending the pipe early would fail it under pipefail
+  said=$("$cache/traefik" version 2>/dev/null || true)
+  if ! grep -qE "^Version:[[:space:]]+${TRAEFIK_VERSION#v}\$" <<<"$said"; then
     echo "traefik version does not say ${TRAEFIK_VERSION#v}"
     return 0
   fi
