@@ -25,6 +25,7 @@ import (
 	"github.com/shipgate/shipgate/internal/history"
 	"github.com/shipgate/shipgate/internal/podnet"
 	"github.com/shipgate/shipgate/internal/provingground"
+	"github.com/shipgate/shipgate/internal/stage/promote"
 )
 
 // promoteConfig watches a short window at 100 ms, samples production
@@ -105,14 +106,16 @@ func (a *promoteApp) promote(version string, edits ...func(string) string) step 
 
 // live promotes version with no watched window, so a test starts from a
 // live revision without waiting for one.
-func (a *promoteApp) live(version string) {
+func (a *promoteApp) live(version string) step {
 	a.t.Helper()
 	cfg := a.cfg
 	a.cfg = regexp.MustCompile(`(?m)^  watch: .*$`).ReplaceAllString(cfg, "  watch: 0s")
 	defer func() { a.cfg = cfg }()
-	if s := a.promote(version); s.code != 0 {
+	s := a.promote(version)
+	if s.code != 0 {
 		a.t.Fatalf("promote %s: exit code %d, want 0; log:\n%s", version, s.code, s.log)
 	}
+	return s
 }
 
 // selected is the revision the production Service selects.
@@ -442,6 +445,44 @@ func TestPromoteInterrupted(t *testing.T) {
 		checkCases(t, readJUnit(t, s), []string{"promote/watch", "rollback/traffic", "rollback/endpoints", "rollback/traffic-answered"},
 			map[string]string{"promote/watch": "cancelled"}, true)
 	})
+}
+
+// TestPromotePostStep kills the main step inside the watched window, as a
+// runner does when a cancelled step does not stop in time: the action's
+// post step rolls production back.
+func TestPromotePostStep(t *testing.T) {
+	t.Parallel()
+	g, srv, kubeconfig := existingCluster(t)
+	a := newPromoteApp(t, g, srv, kubeconfig, "prod-post", "60s", 5, "", "  lock-timeout: 20s\n")
+	a.live("v1")
+	procs, done := a.promoteAsync("v2")
+	proc := <-procs
+	a.whenSwitched(t.Context(), 2, func() {
+		time.Sleep(300 * time.Millisecond)
+		if err := proc.Kill(); err != nil {
+			t.Error(err)
+		}
+	})
+	main := <-done
+	if main.state[promote.StateKey] != "2" {
+		t.Fatalf("the main step saved %q for the post step, want revision 2; log:\n%s", main.state[promote.StateKey], main.log)
+	}
+	if got := a.selected(); got != 2 {
+		t.Fatalf("after the kill the Service selects %d, want 2 (nothing rolled back yet)", got)
+	}
+	inputs := map[string]string{"stage": "promote", "environment": "production", "kubeconfig": kubeconfig, "namespace": a.ns, "config": "shipgate.yml", "timeout": "60s"}
+	post := runPostStep(t, srv, main.ws, main, inputs)
+	wantCode(t, post, 0)
+	if got := a.selected(); got != 1 {
+		t.Errorf("after the post step the Service selects %d, want 1; log:\n%s", got, post.log)
+	}
+	if got := a.revisions(); got[2] != history.RolledBack {
+		t.Errorf("history %v, want 2 rolled back", got)
+	}
+	// A finished promotion leaves nothing for the post step.
+	if s := a.live("v3"); s.state[promote.StateKey] != "" {
+		t.Errorf("a finished promotion saved %q for the post step", s.state[promote.StateKey])
+	}
 }
 
 // waitFile waits for a file to exist.

@@ -8,6 +8,9 @@ import (
 
 	"github.com/shipgate/shipgate/internal/actionio"
 	"github.com/shipgate/shipgate/internal/provider"
+	"github.com/shipgate/shipgate/internal/publish"
+	"github.com/shipgate/shipgate/internal/stage"
+	"github.com/shipgate/shipgate/internal/stage/promote"
 )
 
 // PostCommand is the argument the action's post-entrypoint passes: the
@@ -18,15 +21,19 @@ const PostCommand = "post"
 // postTimeout bounds the whole post step.
 const postTimeout = 5 * time.Minute
 
-// runPost removes what the main step saved handles for (a kind cluster, a
-// namespace in an existing cluster). With nothing saved it does nothing.
+// runPost finishes what the main step left: a promotion whose revision
+// is unfinished (the job was cancelled or the process killed) is
+// recovered, and what the main step saved handles for (a kind cluster, a
+// namespace in an existing cluster) is removed. With nothing saved it
+// does nothing.
 func runPost(ctx context.Context, rt *actionio.Runtime, sys IO) int {
 	handles, err := provider.DecodeHandles(rt.State(provider.StateKey))
 	if err != nil {
 		rt.Errorf("post: %v", err)
 		return ExitError
 	}
-	if len(handles) == 0 {
+	revision := rt.State(promote.StateKey)
+	if len(handles) == 0 && revision == "" {
 		return ExitOK
 	}
 	in, err := readInputs(rt, nil, sys.Stderr)
@@ -36,8 +43,11 @@ func runPost(ctx context.Context, rt *actionio.Runtime, sys IO) int {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
 	defer cancel()
-	spec := provider.Spec{Kubeconfig: in.Kubeconfig, KubeconfigPath: in.KubeconfigPath, Workspace: in.Repo, Logf: rt.Logf}
 	var errs []error
+	if revision != "" {
+		errs = append(errs, recoverPromotion(ctx, rt, in, sys, revision))
+	}
+	spec := provider.Spec{Kubeconfig: in.Kubeconfig, KubeconfigPath: in.KubeconfigPath, Workspace: in.Repo, Logf: rt.Logf}
 	for _, h := range handles {
 		if h.Provider == "" {
 			continue
@@ -52,4 +62,16 @@ func runPost(ctx context.Context, rt *actionio.Runtime, sys IO) int {
 		return ExitError
 	}
 	return ExitOK
+}
+
+// recoverPromotion hands an unfinished promotion to the promote stage's
+// recovery, with the main step's inputs and config.
+func recoverPromotion(ctx context.Context, rt *actionio.Runtime, in stage.Inputs, sys IO, revision string) error {
+	rt.Logf("post: the promotion of revision %s did not finish in the main step; recovering it", revision)
+	_, env, err := prepare(rt, in, sys)
+	if err != nil {
+		return fmt.Errorf("recover the promotion of revision %s: %w", revision, err)
+	}
+	env.Publisher = publish.New(rt, nil, env.Job.RunURL(), "", sys.Now)
+	return promote.Recover(ctx, env, revision)
 }

@@ -15,10 +15,9 @@ import (
 )
 
 // addMetricRules adds the Prometheus rules (sustained, drop, cpu) to the
-// window. It runs before the switch (before the rolling update): a query
-// Prometheus refuses stops the promotion, naming the rule's field and
-// Prometheus' message, and each drop rule's baseline is measured on the
-// live revision now. pods selects the new revision's pods.
+// window. It runs before the switch (before the rolling update): each
+// drop rule's baseline is measured on the live revision now. pods
+// selects the new revision's pods.
 func (w *window) addMetricRules(ctx context.Context, pods string) error {
 	p := w.p
 	rb := p.s.cfg.Rollback
@@ -40,23 +39,6 @@ func (w *window) addMetricRules(ctx context.Context, pods string) error {
 		return fmt.Errorf("promote.rollback.prometheus: %w", err)
 	}
 	now := time.Now()
-
-	// Every query is asked once before anything changes.
-	var errs []error
-	check := func(field, q string) {
-		if err := src.Check(ctx, q, now); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w on %s; fix the query", field, err, src.Where))
-		}
-	}
-	for i, s := range rb.Sustained {
-		check(fmt.Sprintf("promote.rollback.sustained[%d].prometheus", i), s.Prometheus)
-	}
-	for i, d := range rb.Drop {
-		check(fmt.Sprintf("promote.rollback.drop[%d].prometheus", i), d.Prometheus)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
 
 	for _, s := range rb.Sustained {
 		w.engine.Add(&promrule.Sustained{RuleName: "sustained/" + s.Name, Query: s.Prometheus, Above: s.Above, Below: s.Below, For: s.For, Source: src}, policy(s.NoData))
@@ -83,6 +65,39 @@ func (w *window) addMetricRules(ctx context.Context, pods string) error {
 		}, policy(c.NoData))
 	}
 	return nil
+}
+
+// checkMetricQueries asks Prometheus each metric rule's query once,
+// before any change: one it refuses is an error naming the rule's field
+// and Prometheus' message. Prometheus unreachable is not: the rules'
+// no-data policy covers it.
+func (p *promotion) checkMetricQueries(ctx context.Context) error {
+	rb := p.s.cfg.Rollback
+	if len(rb.Sustained)+len(rb.Drop) == 0 {
+		return nil
+	}
+	r, err := httpcheck.NewResolver(p.cl.Config, p.cl.Client, p.s.namespace)
+	if err != nil {
+		return err
+	}
+	src, err := promrule.Connect(ctx, r, rb.Prometheus, 30*time.Second)
+	if err != nil {
+		return fmt.Errorf("promote.rollback.prometheus: %w", err)
+	}
+	now := time.Now()
+	var errs []error
+	check := func(field, q string) {
+		if err := src.Check(ctx, q, now); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w on %s; fix the query", field, err, src.Where))
+		}
+	}
+	for i, s := range rb.Sustained {
+		check(fmt.Sprintf("promote.rollback.sustained[%d].prometheus", i), s.Prometheus)
+	}
+	for i, d := range rb.Drop {
+		check(fmt.Sprintf("promote.rollback.drop[%d].prometheus", i), d.Prometheus)
+	}
+	return errors.Join(errs...)
 }
 
 // addDrop adds a drop rule with its baseline measured on the live

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,6 +81,7 @@ func (p *promotion) record(ctx context.Context) error {
 			return err
 		}
 	}
+	p.saveState(strconv.Itoa(rev.Number))
 	p.note("Revision %d recorded (state promoting) before any change; previous revision: %s.", rev.Number, previousText(p.live))
 	return p.setOutputs()
 }

@@ -133,6 +133,10 @@ func (p *promotion) run(ctx context.Context) (err error) {
 		return err
 	}
 
+	if err := p.checkMetricQueries(ctx); err != nil { // Prometheus refuses a rule's query: nothing changes
+		return err
+	}
+
 	// 5. The revision, recorded before anything changes.
 	if err := p.record(ctx); err != nil {
 		return err
@@ -156,6 +160,9 @@ func (p *promotion) run(ctx context.Context) (err error) {
 		err = p.blueGreen(ctx)
 	}
 	p.finishGitHub(ctx, err)
+	if ctx.Err() == nil || p.rev.State != history.Live {
+		p.saveState("") // finished: nothing for the post step
+	}
 	return err
 }
 

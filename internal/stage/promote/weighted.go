@@ -91,13 +91,13 @@ func (p *promotion) weighted(ctx context.Context) error {
 	// 9. The monitor, then the route on the live revision's backend
 	// Services at full weight: the live revision's version is measured
 	// through the route before any traffic moves.
+	if p.live == nil {
+		return p.firstWeighted(ctx, rp)
+	}
 	if p.win, err = p.newWindow(ctx, p.plan.Selector()); err != nil {
 		return p.abandonWeighted(ctx, "could not start the monitor", err)
 	}
 	defer p.win.stop()
-	if p.live == nil {
-		return p.firstWeighted(ctx, rp)
-	}
 	if err := p.baseline(ctx, &rp); err != nil {
 		return err
 	}
@@ -388,6 +388,12 @@ func (p *promotion) firstWeighted(ctx context.Context, rp routePlan) error {
 		return p.markFailed(ctx, "the first route change failed: "+err.Error())
 	}
 	p.step(CheckRoute, fmt.Sprintf("%s; accepted in %s; %s answered.", desc, accepted.Round(time.Millisecond), m.Counts), began, nil)
+	// The window starts once the route serves the revision, so it judges
+	// the app, not the gateway's first configuration.
+	if p.win, err = p.newWindow(ctx, p.plan.Selector()); err != nil {
+		return errors.Join(err, p.markFailed(ctx, "the monitor could not start after the first route change"))
+	}
+	defer p.win.stop()
 	return p.switchedByRoute(ctx, &rp, time.Now())
 }
 
