@@ -27,6 +27,7 @@ var readmeExamples = map[string]func(t *testing.T, example string){
 	"## sandbox":              runSandboxExample,
 	"## smoke":                runSmokeExample,
 	"## promote":              runPromoteExample,
+	"### Metric rules":        func(t *testing.T, ex string) { parseExample(t, ex) },
 	"### release.yml":         templateExample("workflows-templates/shipgate-release.yml"),
 	"### rollback.yml":        templateExample("workflows-templates/shipgate-rollback.yml"),
 }

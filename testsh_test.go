@@ -96,7 +96,7 @@ func (m testShEnv) run(t *testing.T, env []string, args ...string) (code int, st
 // calls go test.
 func TestTestScript(t *testing.T) {
 	t.Parallel()
-	all := []string{"real:dirname", "real:git", "ip", "flock", "chromium"}
+	all := []string{"real:dirname", "real:git", "ip", "flock", "chromium", "prometheus"}
 	without := func(drop ...string) []string {
 		var out []string
 		for _, tool := range all {

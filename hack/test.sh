@@ -26,6 +26,7 @@ needs=(
   "ip:iproute2"                        # the pod network: ip netns, veth, addresses
   "flock:util-linux"                   # the lock of .ci/build-k8s.sh
   "chromium|chromium-browser:chromium" # the timeline report's browser tests
+  "prometheus:prometheus"              # the metric rules' tests run a real Prometheus
 )
 
 say() { echo "test.sh: $*" >&2; }

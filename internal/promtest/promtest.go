@@ -9,6 +9,7 @@ package promtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -66,13 +67,18 @@ func Binary(t testing.TB) string {
 }
 
 // StartT starts Prometheus with scrapeConfigs (the YAML list under
-// scrape_configs:, each item starting "- job_name:") and stops it at the
-// test's end. The global scrape and evaluation interval is 1s.
+// scrape_configs:, each item starting "- job_name:"; see FileScrape and
+// StaticScrape) and stops it at the test's end. The global scrape and
+// evaluation interval is 1s.
 func StartT(t testing.TB, scrapeConfigs string) *Server {
 	t.Helper()
 	s := &Server{t: t, bin: Binary(t), dir: t.TempDir()}
+	scrapeConfigs = strings.ReplaceAll(scrapeConfigs, targetsFile, strconv.Quote(filepath.Join(s.dir, "targets.json")))
 	cfg := "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\n  evaluation_interval: 1s\nscrape_configs:\n" + indent(scrapeConfigs, "  ")
 	if err := os.WriteFile(filepath.Join(s.dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTargets(nil); err != nil {
 		t.Fatal(err)
 	}
 	port, err := freePort()
@@ -195,20 +201,45 @@ func (s *Server) WaitFor(t testing.TB, what, query string, timeout time.Duration
 	}
 }
 
-// PodScrape is a scrape config of every Running pod's declared ports in
-// namespaces, found by Kubernetes service discovery through kubeconfig,
-// keeping the labels the pods export (honor_labels).
-func PodScrape(job, kubeconfig string, namespaces ...string) string {
-	return fmt.Sprintf(`- job_name: %s
-  honor_labels: true
-  kubernetes_sd_configs:
-    - role: pod
-      kubeconfig_file: %s
-      namespaces: {names: [%s]}
-  relabel_configs:
-    - {source_labels: [__meta_kubernetes_pod_phase], regex: Running, action: keep}
-    - {source_labels: [__meta_kubernetes_pod_container_port_number], regex: '.+', action: keep}
-`, job, strconv.Quote(kubeconfig), strings.Join(namespaces, ", "))
+// FileScrape is a scrape config of the targets SetTargets writes (file
+// service discovery: Debian's Prometheus has no Kubernetes discovery),
+// keeping the labels the targets export (honor_labels).
+func FileScrape(job string) string {
+	return fmt.Sprintf("- job_name: %s\n  honor_labels: true\n  file_sd_configs:\n    - files: [%s]\n", job, targetsFile)
+}
+
+// targetsFile stands for the targets file's path in a scrape config.
+const targetsFile = "$TARGETS"
+
+// Target is a host:port Prometheus scrapes, with its labels.
+type Target struct {
+	Addr   string
+	Labels map[string]string
+}
+
+// SetTargets replaces the targets of FileScrape (at once, by rename);
+// Prometheus picks them up on its file watch.
+func (s *Server) SetTargets(targets []Target) error {
+	type group struct {
+		Targets []string          `json:"targets"`
+		Labels  map[string]string `json:"labels,omitempty"`
+	}
+	groups := make([]group, 0, len(targets))
+	for _, t := range targets {
+		groups = append(groups, group{Targets: []string{t.Addr}, Labels: t.Labels})
+	}
+	data, err := json.Marshal(groups)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(s.dir, "targets.json.tmp")
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("write targets: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(s.dir, "targets.json")); err != nil {
+		return fmt.Errorf("write targets: %w", err)
+	}
+	return nil
 }
 
 // StaticScrape is a scrape config of fixed targets (host:port).
