@@ -564,6 +564,24 @@ func TestRollbackStage(t *testing.T) {
 		if !strings.Contains(s.log, "to-revision 9") || !strings.Contains(s.log, "1, 2, 3") {
 			t.Errorf("log:\n%s", s.log)
 		}
+		// The history and the pipeline figures.
+		a.runID++
+		s = runStep(t, srv, a.repos.Clone("main", 1).Dir, "workflow_dispatch", loadEvent(t, "workflow_dispatch.json"),
+			map[string]string{"stage": "history", "environment": "production", "kubeconfig": kubeconfig, "namespace": a.ns, "config": "shipgate.yml"},
+			fmt.Sprintf("GITHUB_RUN_ID=%d", a.runID))
+		wantCode(t, s, 0)
+		data, err := os.ReadFile(filepath.Join(s.ws, s.outputs["history-path"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"3,rolled-back,blue-green", "2,rolled-back,blue-green", "1,good,blue-green", "promotions,3", "rollbacks,2"} {
+			if !strings.Contains(string(data), want) {
+				t.Errorf("history.csv lacks %q:\n%s", want, data)
+			}
+		}
+		if !strings.Contains(s.summary, "| 3 | rolled-back |") || !strings.Contains(s.summary, "Last 30 days: 3 promotion(s)") {
+			t.Errorf("summary:\n%s", s.summary)
+		}
 	})
 
 	t.Run("no history is a clear error", func(t *testing.T) {

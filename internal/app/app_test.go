@@ -15,7 +15,7 @@ func TestRunCLIArguments(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no stage", nil, ExitError, "no stage given; use one of: auto-merge, build, merge-check, promote, rollback, sandbox, smoke"},
+		{"no stage", nil, ExitError, "no stage given; use one of: auto-merge, build, history, merge-check, promote, rollback, sandbox, smoke"},
 		{"help", []string{"-h"}, ExitOK, "Usage:"},
 		{"flag before the stage", []string{"--base", "main"}, ExitError, "the stage comes first"},
 		{"unknown stage", []string{"deploy"}, ExitError, `input stage "deploy" is not a shipgate stage`},

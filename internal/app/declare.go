@@ -33,6 +33,8 @@ type decl struct {
 var (
 	clusterStages = []string{"sandbox", "smoke", "promote", "rollback"}
 	imageStages   = []string{"build", "sandbox", "smoke", "promote"}
+	// historyStages read a cluster's revision history.
+	historyStages = append(slices.Clone(clusterStages), "history")
 )
 
 // decls is the table of every input: the action's inputs in action.yml's
@@ -57,12 +59,12 @@ var decls = []decl{
 		field: func(in *stage.Inputs) *string { return &in.NodeImage }},
 	{name: "kind-config", stages: clusterStages, help: "kind config file, relative to the repository",
 		field: func(in *stage.Inputs) *string { return &in.KindConfig }},
-	{name: "kubeconfig", flag: "-", secret: true, stages: clusterStages, help: "kubeconfig content for provider existing",
+	{name: "kubeconfig", flag: "-", secret: true, stages: historyStages, help: "kubeconfig content for provider existing",
 		field: func(in *stage.Inputs) *string { return &in.Kubeconfig }},
-	{name: "kubeconfig-path", flag: "kubeconfig", stages: clusterStages,
+	{name: "kubeconfig-path", flag: "kubeconfig", stages: historyStages,
 		help:  "kubeconfig file of the cluster for provider existing (or of a cluster an earlier step made)",
 		field: func(in *stage.Inputs) *string { return &in.KubeconfigPath }},
-	{name: "namespace", stages: clusterStages, help: "namespace to deploy into; a fresh shipgate-<run> namespace when empty",
+	{name: "namespace", stages: historyStages, help: "namespace to deploy into; a fresh shipgate-<run> namespace when empty",
 		field: func(in *stage.Inputs) *string { return &in.Namespace }},
 	{name: "timeout", def: "10m", stages: append([]string{"build"}, clusterStages...),
 		help:  "how long to wait for the manifests to be ready; build merge: the registry deadline",
@@ -97,7 +99,7 @@ var decls = []decl{
 		field: func(in *stage.Inputs) *string { return &in.MergeToken }},
 	{name: "head-sha", flag: "-", stages: []string{"auto-merge", "build"}, help: "the head commit the gates tested",
 		field: func(in *stage.Inputs) *string { return &in.HeadSHA }},
-	{name: "environment", stages: []string{"promote", "rollback"},
+	{name: "environment", stages: []string{"promote", "rollback", "history"},
 		help:  "the environment, also the name of the revision history, e.g. production",
 		field: func(in *stage.Inputs) *string { return &in.Environment }},
 	{name: "to-revision", stages: []string{"rollback"}, help: "the revision number to return to; empty returns to the last good one",

@@ -25,6 +25,7 @@ var stages = map[string]stage.Stage{
 	"auto-merge":  automerge.Stage{},
 	"promote":     promote.Stage{},
 	"rollback":    rollback.Stage{},
+	"history":     promote.HistoryStage{},
 }
 
 // lookup finds a stage or says what can be used instead.

@@ -73,6 +73,7 @@ func (RollbackStage) Run(ctx context.Context, env *stage.Env) ([]report.Target, 
 	p := &promotion{env: env, s: s.settings, res: result.Result{Stage: "rollback", Started: env.Now()}, manual: true}
 	check := env.Publisher.Begin(ctx, RollbackCheckRunName, env.HeadSHA())
 	err = p.runRollback(ctx, s)
+	p.figures(ctx)
 	err = errors.Join(err, p.writeReports())
 	p.res.Finished = env.Now()
 	p.res.Title = p.rollbackTitle()

@@ -76,6 +76,7 @@ func (Stage) Run(ctx context.Context, env *stage.Env) ([]report.Target, error) {
 	p := &promotion{env: env, s: s, res: result.Result{Stage: "promote", Started: env.Now()}}
 	check := env.Publisher.Begin(ctx, CheckRunName, env.HeadSHA())
 	err = p.run(ctx)
+	p.figures(ctx)
 	err = errors.Join(err, p.writeReports())
 	p.res.Finished = env.Now()
 	p.res.Title = p.title()
