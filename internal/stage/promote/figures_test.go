@@ -10,7 +10,9 @@ import (
 func TestComputeFigures(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
-	at := func(daysAgo int, min int) time.Time { return now.Add(-time.Duration(daysAgo)*24*time.Hour + time.Duration(min)*time.Minute) }
+	at := func(daysAgo int, min int) time.Time {
+		return now.Add(-time.Duration(daysAgo)*24*time.Hour + time.Duration(min)*time.Minute)
+	}
 	revs := []history.Revision{
 		{Number: 1, State: history.Good, Started: at(40, 0), Switched: at(40, 1), Finished: at(40, 31)}, // too old
 		{Number: 2, State: history.Good, Started: at(20, 0), Switched: at(20, 2), Finished: at(20, 32)},
