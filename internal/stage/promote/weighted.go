@@ -98,7 +98,7 @@ func (p *promotion) weighted(ctx context.Context) error {
 		return p.abandonWeighted(ctx, "could not start the monitor", err)
 	}
 	defer p.win.stop()
-	if err := p.baseline(ctx, &rp); err != nil {
+	if ok, err := p.baseline(ctx, &rp); err != nil || !ok {
 		return err
 	}
 
@@ -262,34 +262,35 @@ func (p *promotion) setRoute(ctx context.Context, route kube.Object, want gatewa
 }
 
 // baseline points the route at the live revision's backend Services with
-// all the weight and learns the live revision's version from its answers.
-func (p *promotion) baseline(ctx context.Context, rp *routePlan) error {
+// all the weight and learns the live revision's version from its answers;
+// false when the promotion ended there.
+func (p *promotion) baseline(ctx context.Context, rp *routePlan) (bool, error) {
 	began := time.Now()
 	lp, err := p.planOf(*p.live)
 	if err != nil {
-		return p.abandonWeighted(ctx, "could not rebuild the live revision's plan", err)
+		return false, p.abandonWeighted(ctx, "could not rebuild the live revision's plan", err)
 	}
 	// The live revision's backend Services (a revision promoted another
 	// way has none yet), ready before the route names them.
 	old := backendServices(lp, rp.services)
 	if len(old) != len(rp.services) {
-		return p.abandonWeighted(ctx, fmt.Sprintf("cannot be weighed against revision %d, whose manifests lack a Service the route names (%v)", p.live.Number, rp.services), nil)
+		return false, p.abandonWeighted(ctx, fmt.Sprintf("cannot be weighed against revision %d, whose manifests lack a Service the route names (%v)", p.live.Number, rp.services), nil)
 	}
 	if _, err := p.kc.Apply(ctx, old, kube.ApplyOptions{Namespace: p.s.namespace, Force: true}); err != nil {
-		return p.abandonWeighted(ctx, "could not give the live revision its backend Services", err)
+		return false, p.abandonWeighted(ctx, "could not give the live revision its backend Services", err)
 	}
 	if _, err := bluegreen.EndpointsOf(ctx, p.cl.Client, kubeIDs(old), p.live.Number, verifyTimeout); err != nil {
-		return p.abandonWeighted(ctx, "found no endpoints behind the live revision's backend Services", err)
+		return false, p.abandonWeighted(ctx, "found no endpoints behind the live revision's backend Services", err)
 	}
 	route, err := p.routeAt(*rp, p.live.Number, p.rev.Number, 0)
 	if err != nil {
-		return p.abandonWeighted(ctx, "could not rewrite the route", err)
+		return false, p.abandonWeighted(ctx, "could not rewrite the route", err)
 	}
 	_, accepted, m, err := p.setRoute(ctx, route, gateway.Want{})
 	desc := fmt.Sprintf("HTTPRoute %s sends all traffic to revision %d's backend Service(s) %s", rp.route.Obj.GetName(), p.live.Number, strings.Join(backendNames(rp.services, p.live.Number), ", "))
 	if err != nil {
 		p.step(CheckRoute, desc+".", began, &result.Finding{Title: "The gateway did not take the route; the new revision got no traffic", Message: err.Error()})
-		return p.restoreRoute(ctx, lp, err)
+		return false, p.restoreRoute(ctx, lp, err)
 	}
 	for v := range m.Counts.ByVersion {
 		rp.oldVersion = v
@@ -299,7 +300,7 @@ func (p *promotion) baseline(ctx context.Context, rp *routePlan) error {
 		p.rev = rev
 	}
 	p.step(CheckRoute, fmt.Sprintf("%s; accepted by the gateway in %s; %d of %d measured answers named %s.", desc, accepted.Round(time.Millisecond), m.Counts.Total, m.Counts.Total, rp.oldVersion), began, nil)
-	return nil
+	return true, nil
 }
 
 // restoreRoute puts back the route the live revision ran with, after the

@@ -51,13 +51,16 @@ func (p *promotion) restoreWeighted(ctx context.Context, to history.Revision, fi
 			return err
 		}
 	}
-	rp, err := p.routeOf(p.plan)
-	if err != nil {
-		return fmt.Errorf("revision %d: %w", p.rev.Number, err)
-	}
 	lp, err := p.planOf(to)
 	if err != nil {
 		return err
+	}
+	// The restored revision's own route, else (it had none) this one's.
+	rp, err := p.routeOf(lp)
+	if err != nil {
+		if rp, err = p.routeOf(p.plan); err != nil {
+			return fmt.Errorf("revision %d: %w", p.rev.Number, err)
+		}
 	}
 	// 1. Traffic first: the restored revision's pods and backend Services,
 	// then the route and the Services on it.
