@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -11,6 +13,42 @@ import (
 type Smoke struct {
 	Checks     []HTTPCheck `yaml:"checks"`
 	Disruption Disruption  `yaml:"disruption"`
+	// RehearseRollback, when set, proves the way back before production:
+	// the base version promoted as the live revision, the pull request's
+	// promoted over it with the promote config, aborted inside its
+	// window, and the rollback verified.
+	RehearseRollback *Rehearsal `yaml:"rehearse-rollback"`
+}
+
+// Rehearsal says where a rehearsed promotion is aborted.
+type Rehearsal struct {
+	// At is the point of the watched window the promotion is aborted at:
+	// a percentage ("50%") or "random" (seeded by Seed, printed so a
+	// failure can be replayed); 50% when empty.
+	At string `yaml:"at"`
+	// Seed seeds random; the run's time when zero (and printed).
+	Seed int64 `yaml:"seed"`
+	// Watch is the rehearsed promotion's window; 10s when zero.
+	Watch time.Duration `yaml:"watch"`
+}
+
+// Window returns Watch or 10s.
+func (r Rehearsal) Window() time.Duration { return cmpOr(r.Watch, 10*time.Second) }
+
+// Fraction parses At: the fraction of the window (0 to 1), or -1 for random.
+func (r Rehearsal) Fraction() (float64, error) {
+	switch a := strings.TrimSpace(r.At); {
+	case a == "":
+		return 0.5, nil
+	case a == "random":
+		return -1, nil
+	case strings.HasSuffix(a, "%"):
+		f, err := strconv.ParseFloat(strings.TrimSuffix(a, "%"), 64)
+		if err == nil && f >= 0 && f <= 100 {
+			return f / 100, nil
+		}
+	}
+	return 0, fmt.Errorf("smoke.rehearse-rollback.at %q: want a percentage of the watched window such as 50%%, or random", r.At)
 }
 
 // Disruption is what the monitor samples while the rollout runs.
@@ -57,5 +95,12 @@ func (s Smoke) validate() error {
 	}
 	errs = append(errs, uniqueNames("smoke.checks", names))
 	errs = append(errs, validateTraffic("smoke.disruption", s.Disruption))
+	if r := s.RehearseRollback; r != nil {
+		_, err := r.Fraction()
+		errs = append(errs, err)
+		if r.Watch < 0 {
+			errs = append(errs, fmt.Errorf("smoke.rehearse-rollback.watch %v: want a duration above 0, e.g. 10s", r.Watch))
+		}
+	}
 	return errors.Join(errs...)
 }

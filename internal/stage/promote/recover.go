@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,9 @@ const StateKey = "promote-revision"
 // saveState tells the post step which revision is unfinished ("" when
 // none is).
 func (p *promotion) saveState(rev string) {
+	if p.rehearsal != nil {
+		return // a rehearsal's cluster is the sandbox's: nothing for the post step
+	}
 	if err := p.env.RT.SaveState(StateKey, rev); err != nil {
 		p.env.RT.Warnf("save the revision for the post step: %v", err)
 	}
@@ -45,7 +49,7 @@ func Recover(ctx context.Context, env *stage.Env, saved string) error {
 		return err
 	}
 	// The dead main step may still hold the Lease until it expires.
-	s.cfg.LockTimeout = max(s.cfg.LockTimeout, cmpDuration(s.cfg.LockDuration, time.Minute)+10*time.Second)
+	s.cfg.LockTimeout = max(s.cfg.LockTimeout, cmp.Or(s.cfg.LockDuration, time.Minute)+10*time.Second)
 	p := &promotion{env: env, s: s, res: result.Result{Stage: "promote"}}
 	if p.cl, err = provider.Open(ctx, s.spec, func(provider.Handle) error { return nil }); err != nil {
 		return fmt.Errorf("production cluster: %w", err)
@@ -117,11 +121,4 @@ func Recover(ctx context.Context, env *stage.Env, saved string) error {
 		}
 	}
 	return err
-}
-
-func cmpDuration(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }

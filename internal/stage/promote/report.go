@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -35,9 +36,10 @@ func (p *promotion) writeReports() error {
 		r := filepath.Join(p.env.Inputs.ReportDir, name)
 		return filepath.ToSlash(r), p.env.Inputs.Resolve(r)
 	}
-	jsonRel, jsonAbs := rel("promote-intervals.jsonl")
-	htmlRel, htmlAbs := rel("promote-timeline.html")
-	csvRel, csvAbs := rel("promote-rules.csv")
+	name := cmp.Or(p.reportName, "promote")
+	jsonRel, jsonAbs := rel(name + "-intervals.jsonl")
+	htmlRel, htmlAbs := rel(name + "-timeline.html")
+	csvRel, csvAbs := rel(name + "-rules.csv")
 	var errs []error
 	errs = append(errs, writeFile(jsonAbs, func(f *os.File) error { return monitor.WriteJSONLines(f, intervals) }))
 	errs = append(errs, writeFile(csvAbs, func(f *os.File) error { return rules.WriteCSV(f, evals) }))
@@ -50,6 +52,9 @@ func (p *promotion) writeReports() error {
 	}
 	if p.traffic > 0 {
 		p.res.Notes = append(p.res.Notes, fmt.Sprintf("Decision to roll back → first sampled answer of the restored revision: %s.", p.traffic.Round(time.Millisecond)))
+	}
+	if p.rehearsal != nil {
+		return errors.Join(errs...) // a rehearsal's report is the smoke stage's
 	}
 	errs = append(errs, p.env.RT.AppendSummary(rulesTable(w)))
 	errs = append(errs, p.setOutputs([2]string{"timeline-path", htmlRel}, [2]string{"intervals-path", jsonRel}, [2]string{"rules-path", csvRel}))

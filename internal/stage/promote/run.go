@@ -62,6 +62,10 @@ type promotion struct {
 	// manual says the rollback stage runs: rev is the revision rolled
 	// back from, live the one restored.
 	manual bool
+	// rehearsal, when set, aborts the promotion inside its window.
+	rehearsal *rehearsal
+	// reportName names the report files; promote when empty.
+	reportName string
 	// traffic is how long after the decision to roll back the first
 	// sampled answer of the restored revision came.
 	traffic time.Duration
@@ -264,6 +268,9 @@ func (p *promotion) title() string {
 
 // setOutputs publishes the revision numbers and where the reports are.
 func (p *promotion) setOutputs(extra ...[2]string) error {
+	if p.rehearsal != nil {
+		return nil
+	}
 	rev, prev := strconv.Itoa(p.rev.Number), ""
 	if p.live != nil {
 		prev = strconv.Itoa(p.live.Number)

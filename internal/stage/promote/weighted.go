@@ -117,7 +117,7 @@ func (p *promotion) weighted(ctx context.Context) error {
 		switch {
 		case fired != nil:
 			p.win.judgeRules(&p.res, fired)
-			p.canaryShare(pct, stepBegan, fired)
+			p.canaryShare(pct, at, fired)
 			return p.rollback(context.WithoutCancel(ctx), fmt.Sprintf("at step %d of %d (%d%%): %s", i+1, len(steps), pct, fired), fired.At)
 		case err != nil && ctx.Err() != nil && p.s.cfg.RollbackWhenCancelled():
 			p.win.judgeRules(&p.res, nil)

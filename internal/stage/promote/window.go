@@ -65,7 +65,7 @@ func (p *promotion) newWindow(ctx context.Context, pods string) (*window, error)
 	if err := w.mon.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("start the monitor: %w", err)
 	}
-	if err := errors.Join(w.addRules(pods), w.addMetricRules(ctx, pods)); err != nil {
+	if err := errors.Join(w.addRules(pods), w.addMetricRules(ctx, pods), w.addAbortRule()); err != nil {
 		w.stop()
 		return nil, err
 	}

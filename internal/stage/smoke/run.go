@@ -113,7 +113,17 @@ func run(ctx context.Context, env *stage.Env, s settings) (t report.Target, err 
 		res.Notes = append(res.Notes, notes...)
 	}
 
-	// 5. Cleanup runs in the deferred finish.
+	// 5. The rollback, rehearsed.
+	if env.Config.Smoke.RehearseRollback != nil {
+		checks, notes, err := rehearse(ctx, env, cl)
+		if err != nil {
+			return t, err
+		}
+		res.Checks = append(res.Checks, checks...)
+		res.Notes = append(res.Notes, notes...)
+	}
+
+	// 6. Cleanup runs in the deferred finish.
 	return end(res), nil
 }
 

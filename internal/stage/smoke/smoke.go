@@ -46,11 +46,11 @@ func parse(env *stage.Env) (settings, error) {
 		return s, err
 	}
 	cfg := env.Config.Smoke
-	if !s.disruption && len(cfg.Checks) == 0 && in.SmokeCommand == "" {
-		return s, fmt.Errorf("smoke has nothing to run: add smoke.checks to the config file, set smoke-command, or set disruption: true (with smoke.disruption.endpoints) to watch a rollout")
+	if !s.disruption && len(cfg.Checks) == 0 && in.SmokeCommand == "" && cfg.RehearseRollback == nil {
+		return s, fmt.Errorf("smoke has nothing to run: add smoke.checks to the config file, set smoke-command, set disruption: true (with smoke.disruption.endpoints) to watch a rollout, or smoke.rehearse-rollback to rehearse the way back")
 	}
 	s.attach = in.Kubeconfig != "" || in.KubeconfigPath != ""
-	s.cluster = s.disruption || s.attach || usesServices(cfg.Checks)
+	s.cluster = s.disruption || s.attach || usesServices(cfg.Checks) || cfg.RehearseRollback != nil
 	p := in.Provider
 	switch {
 	case s.attach:
