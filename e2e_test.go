@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +49,18 @@ func shipgate(t testing.TB) string {
 	return binary
 }
 
+// offline sends every request the tests or the binary would make to an
+// outside address (a registry lookup, a download) to a closed port on
+// loopback, so nothing leaves the machine whatever the code under test
+// tries: loopback, and the pod networks' addresses the tests make, are
+// reached directly.
+var offline = []string{"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=198.18.0.0/15,198.19.0.0/16"}
+
 func TestMain(m *testing.M) {
+	for _, kv := range offline {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
 	code := m.Run()
 	if binary != "" {
 		os.RemoveAll(filepath.Dir(binary))
@@ -133,17 +145,17 @@ func runWith(t testing.TB, srv *ghemu.Server, ws, eventName string, event map[st
 			t.Fatal(err)
 		}
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + tmp,
+	env := append(slices.Clone(offline),
+		"PATH="+os.Getenv("PATH"), "HOME="+tmp,
 		"GITHUB_ACTIONS=true", "CI=true",
-		"GITHUB_EVENT_NAME=" + eventName, "GITHUB_EVENT_PATH=" + eventPath,
-		"GITHUB_REPOSITORY=" + repoName, "GITHUB_WORKSPACE=" + ws,
-		"GITHUB_OUTPUT=" + outPath, "GITHUB_STEP_SUMMARY=" + sumPath, "GITHUB_STATE=" + statePath,
-		"GITHUB_API_URL=" + srv.URL(), "GITHUB_SERVER_URL=https://github.com",
-		"GITHUB_RUN_ID=4242", "GITHUB_RUN_ATTEMPT=1", "RUNNER_TEMP=" + tmp,
+		"GITHUB_EVENT_NAME="+eventName, "GITHUB_EVENT_PATH="+eventPath,
+		"GITHUB_REPOSITORY="+repoName, "GITHUB_WORKSPACE="+ws,
+		"GITHUB_OUTPUT="+outPath, "GITHUB_STEP_SUMMARY="+sumPath, "GITHUB_STATE="+statePath,
+		"GITHUB_API_URL="+srv.URL(), "GITHUB_SERVER_URL=https://github.com",
+		"GITHUB_RUN_ID=4242", "GITHUB_RUN_ATTEMPT=1", "RUNNER_TEMP="+tmp,
 		"GITHUB_REF_NAME=main",
-		"INPUT_GITHUB-TOKEN=" + srv.Token(),
-	}
+		"INPUT_GITHUB-TOKEN="+srv.Token(),
+	)
 	defaults := map[string]string{"stage": "merge-check", "manifests": "deploy", "report-dir": "shipgate-report", "kubernetes-version": "v1.33.0"}
 	for k, v := range inputs {
 		defaults[k] = v
