@@ -65,6 +65,11 @@ spec:
       backendRefs: [{name: %s, port: 80}]
 `
 
+// The README's weighted example is a valid config.
+func init() {
+	readmeExamples["### Weighted (Gateway API)"] = func(t *testing.T, ex string) { parseExample(t, ex) }
+}
+
 // weightedApp is a promoteApp whose traffic enters through Traefik.
 type weightedApp struct {
 	*promoteApp
