@@ -150,8 +150,11 @@ func (a *promoteApp) replicas(name string) int32 {
 	return *d.Spec.Replicas
 }
 
-// whenSwitched calls fn once the production Service selects rev.
+// whenSwitched calls fn once the production Service selects rev, within
+// two minutes.
 func (a *promoteApp) whenSwitched(ctx context.Context, rev int, fn func()) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
 	w, err := a.g.Client.CoreV1().Services(a.ns).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=web"})
 	if err != nil {
 		a.t.Error(err)
@@ -163,6 +166,9 @@ func (a *promoteApp) whenSwitched(ctx context.Context, rev int, fn func()) {
 			fn()
 			return
 		}
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		a.t.Errorf("service %s/web did not select revision %d within 2 minutes", a.ns, rev)
 	}
 }
 

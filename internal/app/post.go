@@ -18,8 +18,13 @@ import (
 // was cancelled.
 const PostCommand = "post"
 
-// postTimeout bounds the whole post step.
+// postTimeout bounds the removal of what the main step made.
 const postTimeout = 5 * time.Minute
+
+// recoverTimeout bounds the recovery of an unfinished promotion: the wait
+// for the dead main step's Lease, a rollback within the stage's timeout
+// (10 minutes by default) and its verification.
+const recoverTimeout = 20 * time.Minute
 
 // runPost finishes what the main step left: a promotion whose revision
 // is unfinished (the job was cancelled or the process killed) is
@@ -41,12 +46,14 @@ func runPost(ctx context.Context, rt *actionio.Runtime, sys IO) int {
 		rt.Errorf("post: %v", err)
 		return ExitError
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
-	defer cancel()
 	var errs []error
 	if revision != "" {
-		errs = append(errs, recoverPromotion(ctx, rt, in, sys, revision))
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recoverTimeout)
+		errs = append(errs, recoverPromotion(rctx, rt, in, sys, revision))
+		cancel()
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
+	defer cancel()
 	spec := provider.Spec{Kubeconfig: in.Kubeconfig, KubeconfigPath: in.KubeconfigPath, Workspace: in.Repo, Logf: rt.Logf}
 	for _, h := range handles {
 		if h.Provider == "" {

@@ -31,10 +31,12 @@ type Policy string
 
 // The no-data policies.
 const (
-	// FailOnNoData counts a data-less evaluation as failing; the rule fires
-	// after NoDataAfter of them in a row.
+	// FailOnNoData counts a data-less evaluation as failing: the rule
+	// fires after NoDataAfter of them in a row, or when its failing streak
+	// (data-less evaluations included) fires it.
 	FailOnNoData Policy = "fail"
-	// IgnoreNoData records a data-less evaluation without counting it.
+	// IgnoreNoData records a data-less evaluation without counting it: a
+	// failing streak around it goes on.
 	IgnoreNoData Policy = "ignore"
 )
 
@@ -207,14 +209,19 @@ func (e *Engine) judge(en *entry, m Measurement, now time.Time) (Evaluation, *Fi
 	switch {
 	case !m.HasData:
 		ev.Verdict = NoData
-		en.failing = Streak{}
 		if en.policy == IgnoreNoData {
-			en.noData = Streak{}
-			break
+			break // recorded, not counted: the failing streak neither grows nor breaks
 		}
+		// Counted as failing: it fires after NoDataAfter of them in a row,
+		// or as a failing evaluation would, so data that comes and goes
+		// between failures never resets the count.
 		en.noData = extend(en.noData, now)
-		if en.noData.Count >= e.opts.NoDataAfter {
+		en.failing = extend(en.failing, now)
+		switch {
+		case en.noData.Count >= e.opts.NoDataAfter:
 			fired = &Firing{Rule: r.Name(), Threshold: r.Threshold(), At: now, Streak: en.noData, NoData: true, Evidence: m.Evidence}
+		case en.failing.Count > en.noData.Count && r.Fires(en.failing, now):
+			fired = &Firing{Rule: r.Name(), Threshold: r.Threshold(), At: now, Streak: en.failing, Evidence: m.Evidence}
 		}
 	case m.Failing:
 		ev.Verdict = Failing

@@ -54,6 +54,8 @@ func TestEngineFires(t *testing.T) {
 		{name: "sustained fires after a duration", rule: script("cpu", func(s Streak, now time.Time) bool { return now.Sub(s.Since) >= 300*time.Millisecond }, "fail"), rounds: 6, wantRound: 4},
 		{name: "no data under fail fires after its count", rule: script("threshold/error-rate", nil, "none"), policy: FailOnNoData, noDataN: 3, rounds: 6, wantRound: 3, wantNoData: true},
 		{name: "no data under ignore never fires", rule: script("threshold/error-rate", nil, "none"), policy: IgnoreNoData, noDataN: 1, rounds: 6},
+		{name: "failures and no data in turn fire like failures", rule: script("checks", AfterCount(5), "fail", "none", "fail", "none", "fail"), policy: FailOnNoData, noDataN: 5, rounds: 6, wantRound: 5},
+		{name: "no data under ignore neither breaks nor grows a failing streak", rule: script("checks", AfterCount(3), "fail", "none", "fail", "none", "fail"), policy: IgnoreNoData, noDataN: 1, rounds: 6, wantRound: 5},
 		{name: "data in between resets the no-data streak", rule: script("x", nil, "none", "none", "ok", "none", "none", "none"), policy: FailOnNoData, noDataN: 3, rounds: 6, wantRound: 6, wantNoData: true},
 	}
 	for _, tc := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shipgate/shipgate/internal/bluegreen"
@@ -48,11 +49,10 @@ func (p *promotion) blueGreen(ctx context.Context) error {
 		p.rev.Number, len(p.plan.Workloads), len(p.plan.Copies), len(p.plan.Previews), previousText(p.live)), began, nil)
 
 	// 8. The checks, against the previews.
-	if ok, err := p.preview(ctx); err != nil || !ok {
-		if err == nil {
-			err = p.abandon(ctx, "failed its preview checks", nil)
-		}
-		return err
+	if ok, err := p.preview(ctx); err != nil {
+		return p.abandon(ctx, "could not be checked through its previews", err)
+	} else if !ok {
+		return p.abandon(ctx, "failed its preview checks", nil)
 	}
 
 	// 9–10. The switch, in one pass, under the watched window's monitor:
@@ -65,6 +65,9 @@ func (p *promotion) blueGreen(ctx context.Context) error {
 			return p.abandon(ctx, "could not start the monitor", err)
 		}
 		defer p.win.stop()
+	}
+	if err := p.lockHeld(); err != nil {
+		return err
 	}
 	began = time.Now()
 	changed, err := bluegreen.Switch(ctx, p.kc, append(p.plan.Selecting(p.rev.Number), p.plan.Following(p.rev.Number)...))
@@ -264,5 +267,5 @@ func upperFirst(s string) string {
 	if s == "" {
 		return s
 	}
-	return string(s[0]-'a'+'A') + s[1:]
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -106,7 +106,9 @@ func (p *promotion) acquire(ctx context.Context) error {
 		host, _ := os.Hostname()
 		holder = fmt.Sprintf("%s pid %d", host, os.Getpid())
 	}
-	lock, err := lease.Acquire(ctx, lease.Options{
+	// The Lease is renewed until Release, also after a cancelled job: its
+	// rollback still changes production.
+	lock, err := lease.Acquire(context.WithoutCancel(ctx), lease.Options{
 		Client: p.cl.Client, Namespace: p.s.namespace, Name: lease.LeaseName(p.s.app, p.s.environment),
 		Holder: holder, RunURL: p.env.Job.RunURL(), Wait: p.s.cfg.LockTimeout, Duration: p.s.cfg.LockDuration, Logf: p.env.RT.Logf,
 	})
@@ -120,6 +122,21 @@ func (p *promotion) acquire(ctx context.Context) error {
 	p.lock = lock
 	p.step(CheckLock, fmt.Sprintf("This run holds the promotion lock of %s in %s (Lease %s/%s, renewed while it runs).", p.s.app, p.s.environment, p.s.namespace, lease.LeaseName(p.s.app, p.s.environment)), began, nil)
 	return nil
+}
+
+// lockHeld says whether this run still holds the Lease: one that was
+// lost (taken over after renewals failed, deleted) means another run may
+// be changing production, so this one must stop without touching it.
+func (p *promotion) lockHeld() error {
+	if p.lock == nil {
+		return nil
+	}
+	select {
+	case <-p.lock.Lost():
+		return fmt.Errorf("the promotion lock was lost (%v): another run may be changing production, so this one stopped without touching it further; see the history (shipgate history) and the Lease", p.lock.Err())
+	default:
+		return nil
+	}
 }
 
 // readHistory finds the live revision, repairs what a dead runner left

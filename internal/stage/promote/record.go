@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -186,7 +187,10 @@ func runHook(ctx context.Context, command, dir, kubeconfig, namespace string) (s
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "SHIPGATE_NAMESPACE="+namespace)
+	// The action's inputs (the kubeconfig and tokens among them) stay out
+	// of the hook's environment; it gets the kubeconfig as a file.
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "INPUT_") })
+	cmd.Env = append(env, "KUBECONFIG="+kubeconfig, "SHIPGATE_NAMESPACE="+namespace)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

@@ -11,8 +11,6 @@ import (
 	"github.com/shipgate/shipgate/internal/config"
 	"github.com/shipgate/shipgate/internal/deploy"
 	"github.com/shipgate/shipgate/internal/history"
-	"github.com/shipgate/shipgate/internal/kube"
-	"github.com/shipgate/shipgate/internal/provider"
 	"github.com/shipgate/shipgate/internal/result"
 	"github.com/shipgate/shipgate/internal/stage"
 )
@@ -39,29 +37,23 @@ func (p *promotion) saveState(rev string) {
 // inside its window is rolled back to the revision before it, unless
 // promote.rollback-on-cancel is off. A revision that reached good,
 // failed or rolled-back needs nothing.
-func Recover(ctx context.Context, env *stage.Env, saved string) error {
+func Recover(ctx context.Context, env *stage.Env, saved string) (err error) {
 	n, err := strconv.Atoi(saved)
 	if err != nil || n < 1 {
 		return fmt.Errorf("post: saved revision %q is not a revision number", saved)
 	}
 	s, err := parse(env)
 	if err != nil {
-		return err
+		return fmt.Errorf("post: %w", err)
 	}
 	// The dead main step may still hold the Lease until it expires.
 	s.cfg.LockTimeout = max(s.cfg.LockTimeout, cmp.Or(s.cfg.LockDuration, time.Minute)+10*time.Second)
 	p := &promotion{env: env, s: s, res: result.Result{Stage: "promote"}}
-	if p.cl, err = provider.Open(ctx, s.spec, func(provider.Handle) error { return nil }); err != nil {
-		return fmt.Errorf("production cluster: %w", err)
+	release, err := p.openProduction(ctx)
+	if err != nil {
+		return fmt.Errorf("post: %w", err)
 	}
-	defer p.cl.Release(context.WithoutCancel(ctx))
-	if p.kc, err = kube.NewClient(p.cl.Config); err != nil {
-		return err
-	}
-	if err := p.acquire(ctx); err != nil {
-		return err
-	}
-	defer p.lock.Release(context.WithoutCancel(ctx))
+	defer func() { err = errors.Join(err, release()) }()
 	p.store = history.NewStore(p.cl.Client, s.namespace, s.app, s.environment)
 	all, err := p.store.List(ctx)
 	if err != nil {

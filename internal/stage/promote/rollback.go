@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shipgate/shipgate/internal/bluegreen"
@@ -95,12 +96,7 @@ func (p *promotion) restoreBlueGreen(ctx context.Context, to history.Revision, f
 	// 2–5. Verified.
 	p.verifyPods(ctx, lp.WorkloadIDs())
 	began = time.Now()
-	at, err := bluegreen.EndpointsOf(ctx, p.cl.Client, kubeIDs(lp.Services), to.Number, verifyTimeout)
-	var f *result.Finding
-	if err != nil {
-		f = &result.Finding{Title: "The Services' endpoints are not the restored revision's only", Message: err.Error()}
-	}
-	p.step(CheckRollbackEndpoint, fmt.Sprintf("The production Services' ready endpoints are revision %d's pods only (%s after the switch back).", to.Number, at.Sub(back).Round(time.Millisecond)), began, f)
+	p.verifyEndpoints(ctx, kubeIDs(lp.Services), to.Number, back)
 	p.verifyTraffic(ctx, back, firedAt)
 	p.verifyChecks(ctx)
 
@@ -109,6 +105,19 @@ func (p *promotion) restoreBlueGreen(ctx context.Context, to history.Revision, f
 		return fmt.Errorf("scale revision %d to zero: %w", p.rev.Number, err)
 	}
 	return nil
+}
+
+// verifyEndpoints waits for the Services' ready endpoints to be revision
+// to's pods only.
+func (p *promotion) verifyEndpoints(ctx context.Context, services []kube.ID, to int, back time.Time) {
+	began := time.Now()
+	desc := fmt.Sprintf("The production Services' ready endpoints are revision %d's pods only.", to)
+	at, err := bluegreen.EndpointsOf(ctx, p.cl.Client, services, to, verifyTimeout)
+	if err != nil {
+		p.step(CheckRollbackEndpoint, desc, began, &result.Finding{Title: "The Services' endpoints are not the restored revision's only", Message: err.Error()})
+		return
+	}
+	p.step(CheckRollbackEndpoint, strings.TrimSuffix(desc, ".")+fmt.Sprintf(" (%s after the switch back).", at.Sub(back).Round(time.Millisecond)), began, nil)
 }
 
 // ensureRunning scales a revision's Deployments back up (to the replicas

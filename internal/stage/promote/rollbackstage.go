@@ -13,8 +13,6 @@ import (
 	"github.com/shipgate/shipgate/internal/config"
 	"github.com/shipgate/shipgate/internal/deploy"
 	"github.com/shipgate/shipgate/internal/history"
-	"github.com/shipgate/shipgate/internal/kube"
-	"github.com/shipgate/shipgate/internal/provider"
 	"github.com/shipgate/shipgate/internal/report"
 	"github.com/shipgate/shipgate/internal/result"
 	"github.com/shipgate/shipgate/internal/stage"
@@ -89,31 +87,11 @@ func (RollbackStage) Run(ctx context.Context, env *stage.Env) ([]report.Target, 
 // p.rev is the revision production runs now and p.live the target, as
 // in an automatic rollback.
 func (p *promotion) runRollback(ctx context.Context, s rollbackSettings) (err error) {
-	save := func(provider.Handle) error { return nil }
-	if p.cl, err = provider.Open(ctx, p.s.spec, save); err != nil {
-		return fmt.Errorf("production cluster: %w", err)
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		err = errors.Join(err, p.cl.Release(cctx))
-	}()
-	if p.kc, err = kube.NewClient(p.cl.Config); err != nil {
+	release, err := p.openProduction(ctx)
+	if err != nil {
 		return err
 	}
-	if err := p.access(ctx); err != nil {
-		return err
-	}
-	if err := p.acquire(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		if rerr := p.lock.Release(cctx); rerr != nil {
-			p.env.RT.Warnf("release the promote lock: %v", rerr)
-		}
-	}()
+	defer func() { err = errors.Join(err, release()) }()
 
 	// The history: what runs now, what a dead runner left, where to go.
 	p.store = history.NewStore(p.cl.Client, p.s.namespace, p.s.app, p.s.environment)
@@ -189,6 +167,13 @@ func (p *promotion) runRollback(ctx context.Context, s rollbackSettings) (err er
 	}
 	if err := p.supersede(ctx, target, all, s.reason); err != nil {
 		return err
+	}
+	if target.State != history.Good && !p.res.Failed() {
+		// Restored and verified: it is the live revision now, whatever it was.
+		msg := fmt.Sprintf("restored by a rollback: %s", s.reason)
+		if _, err := p.store.SetState(ctx, target.Number, history.Good, msg, nil); err != nil {
+			return err
+		}
 	}
 	state := "success"
 	if p.res.Failed() {

@@ -95,41 +95,19 @@ func (Stage) Run(ctx context.Context, env *stage.Env) ([]report.Target, error) {
 // run takes the steps; an error is one the stage could not go on from
 // (nothing of the promotion changed the cluster, or what did is undone).
 func (p *promotion) run(ctx context.Context) (err error) {
-	env := p.env
 	// 1. The manifests, loaded and checked (images included) before any
 	// request to the cluster.
 	if err := p.load(ctx); err != nil || p.res.Failed() {
 		return err
 	}
 
-	// 2. The cluster, and the permissions the stage needs there.
-	save := func(h provider.Handle) error { return nil } // nothing to remove later: the cluster and namespace are production's
-	if p.cl, err = provider.Open(ctx, p.s.spec, save); err != nil {
-		return fmt.Errorf("production cluster: %w", err)
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		err = errors.Join(err, p.cl.Release(cctx))
-	}()
-	if p.kc, err = kube.NewClient(p.cl.Config); err != nil {
+	// 2–3. The cluster, the permissions the stage needs there, and one
+	// promotion at a time.
+	release, err := p.openProduction(ctx)
+	if err != nil {
 		return err
 	}
-	if err := p.access(ctx); err != nil {
-		return err
-	}
-
-	// 3. One promotion at a time.
-	if err := p.acquire(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		if rerr := p.lock.Release(cctx); rerr != nil {
-			env.RT.Warnf("release the promote lock: %v", rerr)
-		}
-	}()
+	defer func() { err = errors.Join(err, release()) }()
 
 	// 4. The history: what is live, what a dead runner left, whether this
 	// change is live already.
@@ -165,10 +143,43 @@ func (p *promotion) run(ctx context.Context) (err error) {
 		err = p.blueGreen(ctx)
 	}
 	p.finishGitHub(ctx, err)
-	if ctx.Err() == nil || p.rev.State != history.Live {
+	switch p.rev.State {
+	case history.Good, history.Failed, history.RolledBack:
 		p.saveState("") // finished: nothing for the post step
 	}
 	return err
+}
+
+// openProduction opens the production cluster, checks the kubeconfig's
+// permissions and takes the Lease; release gives both back.
+func (p *promotion) openProduction(ctx context.Context) (release func() error, err error) {
+	save := func(provider.Handle) error { return nil } // nothing to remove later: the cluster and namespace are production's
+	if p.cl, err = provider.Open(ctx, p.s.spec, save); err != nil {
+		return nil, fmt.Errorf("production cluster: %w", err)
+	}
+	closeCluster := func() error {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		return p.cl.Release(cctx)
+	}
+	if p.kc, err = kube.NewClient(p.cl.Config); err != nil {
+		return nil, errors.Join(err, closeCluster())
+	}
+	if err := p.access(ctx); err != nil {
+		return nil, errors.Join(err, closeCluster())
+	}
+	if err := p.acquire(ctx); err != nil {
+		return nil, errors.Join(err, closeCluster())
+	}
+	return func() error {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		var errs []error
+		if err := p.lock.Release(cctx); err != nil {
+			errs = append(errs, fmt.Errorf("release the promote lock: %w", err))
+		}
+		return errors.Join(append(errs, closeCluster())...)
+	}, nil
 }
 
 // load reads the manifests, sets the image under test and, for

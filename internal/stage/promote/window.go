@@ -47,7 +47,7 @@ const SourcePromote = "promote"
 // new revision's pods (for the restarts threshold).
 func (p *promotion) newWindow(ctx context.Context, pods string) (*window, error) {
 	cfg := p.s.cfg
-	w := &window{p: p, engine: rules.New(rules.Options{NoDataAfter: cfg.Rollback.Failures(), Now: time.Now}), restarts: &restartCounter{seen: map[string]int32{}}}
+	w := &window{p: p, engine: rules.New(rules.Options{NoDataAfter: cfg.Rollback.Failures(), Now: time.Now}), restarts: &restartCounter{seen: map[string]int32{}, since: time.Now()}}
 	w.checkTimeout = max(cfg.EvalInterval()*5, 5*time.Second)
 	cluster := monitor.Cluster{Namespace: p.s.namespace, Client: p.cl.Client, Config: p.cl.Config}
 	samplers, err := monitor.Samplers(ctx, "promote.traffic", cfg.Traffic, cluster, cfg.VersionHeader)
@@ -93,10 +93,15 @@ func (w *window) addRules(pods string) error {
 			RuleName: "consecutive-failures", Limit: fmt.Sprintf("checks failed %d evaluations in a row", rb.Failures()),
 			Fire: rules.AfterCount(rb.Failures()),
 			Measurer: func(ctx context.Context, _ time.Time) rules.Measurement {
-				ctx, cancel := context.WithTimeout(ctx, w.checkTimeout)
+				cctx, cancel := context.WithTimeout(ctx, w.checkTimeout)
 				defer cancel()
-				got, err := health.Once(ctx, r, checks.Service, checks.Business, loc)
+				got, err := health.Once(cctx, r, checks.Service, checks.Business, loc)
 				if err != nil {
+					if cctx.Err() != nil && ctx.Err() == nil {
+						// A production that does not answer is failing, not without data.
+						return rules.Measurement{Value: float64(checks.Count()), HasData: true, Failing: true,
+							Evidence: fmt.Sprintf("the checks got no answer within %s", w.checkTimeout)}
+					}
 					return rules.Measurement{Evidence: err.Error()}
 				}
 				var failed []string
@@ -200,6 +205,9 @@ func (w *window) watch(ctx context.Context, d time.Duration) (*rules.Firing, err
 			if err := sleepUntil(ctx, next); err != nil {
 				return nil, err
 			}
+			if err := w.p.lockHeld(); err != nil {
+				return nil, err
+			}
 			fired, _ := w.engine.Evaluate(ctx)
 			w.rounds++
 			if ctx.Err() != nil {
@@ -289,6 +297,8 @@ func describeRule(s rules.Summary) string {
 
 // restartCounter counts container restarts of pods over time.
 type restartCounter struct {
+	// since is when counting began: pods made after it count from zero.
+	since  time.Time
 	mu     sync.Mutex
 	seen   map[string]int32 // pod UID → restarts seen
 	events []time.Time      // one per restart observed
@@ -305,7 +315,11 @@ func (r *restartCounter) observe(pods []corev1.Pod, now time.Time, span time.Dur
 			n += cs.RestartCount
 		}
 		uid := string(p.UID)
-		if prev, ok := r.seen[uid]; ok && n > prev {
+		prev, ok := r.seen[uid]
+		if !ok && p.CreationTimestamp.After(r.since) {
+			ok = true // a pod made inside the window: its every restart counts
+		}
+		if ok && n > prev {
 			for range n - prev {
 				r.events = append(r.events, now)
 			}
