@@ -73,7 +73,11 @@ func (p *promotion) access(ctx context.Context) error {
 			continue
 		}
 		seen[gvr.Resource] = true
-		perms = append(perms, permission{gvr.Group, gvr.Resource, []string{"get", "create", "patch", "delete"}})
+		verbs := []string{"get", "create", "patch", "delete"}
+		if gvr.Resource == "httproutes" {
+			verbs = append(verbs, "list", "watch") // a weighted shift watches the route's status
+		}
+		perms = append(perms, permission{gvr.Group, gvr.Resource, verbs})
 	}
 	var missing []string
 	for _, perm := range perms {

@@ -132,7 +132,29 @@ func (p *promotion) repair(ctx context.Context, r history.Revision, all []histor
 		}
 	}
 	what := "no live revision to return to"
-	if r.Strategy == config.BlueGreen || r.Strategy == "" {
+	switch {
+	case r.Strategy == config.Weighted:
+		if live != nil {
+			lp, err := p.planOf(*live)
+			if err != nil {
+				return "", err
+			}
+			rp, err := p.routeOf(lp)
+			if err != nil {
+				return "", err
+			}
+			if err := p.ensureRunning(ctx, lp, *live); err != nil {
+				return "", err
+			}
+			if _, _, err := p.routeBack(ctx, lp, rp, live.Number); err != nil {
+				return "", err
+			}
+			what = fmt.Sprintf("the route and the Services send all traffic to revision %d", live.Number)
+		}
+		if err := bluegreen.Scale(ctx, p.cl.Client, workloadsOf(r), 0); err != nil {
+			return "", err
+		}
+	case r.Strategy == config.BlueGreen || r.Strategy == "":
 		if live != nil {
 			lp, err := p.planOf(*live)
 			if err != nil {
@@ -146,7 +168,7 @@ func (p *promotion) repair(ctx context.Context, r history.Revision, all []histor
 		if err := bluegreen.Scale(ctx, p.cl.Client, workloadsOf(r), 0); err != nil {
 			return "", err
 		}
-	} else if live != nil {
+	case live != nil:
 		objs, err := objectsOf(*live)
 		if err != nil {
 			return "", err

@@ -81,11 +81,10 @@ func (p *promotion) weighted(ctx context.Context) error {
 		p.rev.Number, len(p.plan.Workloads), len(p.plan.Copies), strings.Join(backendNames(rp.services, p.rev.Number), ", "), previousText(p.live)), began, nil)
 
 	// 8. The checks, against the previews.
-	if ok, err := p.preview(ctx); err != nil || !ok {
-		if err == nil {
-			err = p.abandonWeighted(ctx, "failed its preview checks", nil)
-		}
-		return err
+	if ok, err := p.preview(ctx); err != nil {
+		return p.abandonWeighted(ctx, "could not be checked through its previews", err)
+	} else if !ok {
+		return p.abandonWeighted(ctx, "failed its preview checks", nil)
 	}
 
 	// 9. The monitor, then the route on the live revision's backend

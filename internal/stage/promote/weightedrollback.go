@@ -40,6 +40,33 @@ func (p *promotion) routeOf(plan bluegreen.Plan) (routePlan, error) {
 	return rp, nil
 }
 
+// routeBack sends all of the route's traffic to revision to again (its
+// backend Services applied and given endpoints first) and switches the
+// production Services to it: traffic first. It returns the route's
+// generation and when the route was set.
+func (p *promotion) routeBack(ctx context.Context, lp bluegreen.Plan, rp routePlan, to int) (int64, time.Time, error) {
+	old := backendServices(lp, rp.services)
+	if _, err := p.kc.Apply(ctx, old, kube.ApplyOptions{Namespace: p.s.namespace, Force: true}); err != nil {
+		return 0, time.Time{}, fmt.Errorf("apply revision %d's backend Services: %w", to, err)
+	}
+	if _, err := bluegreen.EndpointsOf(ctx, p.cl.Client, kubeIDs(old), to, verifyTimeout); err != nil {
+		return 0, time.Time{}, fmt.Errorf("revision %d's backend Services: %w", to, err)
+	}
+	route, err := p.routeAt(rp, 0, to, 100)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("rewrite the route: %w", err)
+	}
+	gen, err := gateway.Apply(ctx, p.kc, route)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("set the route back: %w", err)
+	}
+	routed := time.Now()
+	if _, err := bluegreen.Switch(ctx, p.kc, append(lp.Selecting(to), lp.Following(to)...)); err != nil {
+		return gen, routed, fmt.Errorf("switch the production Services back: %w", err)
+	}
+	return gen, routed, nil
+}
+
 // restoreWeighted sets the route's weights back to the restored revision
 // at once (100/0) and the production Services with it — traffic first —
 // then proves the split through the route, verifies as blue-green does,
@@ -72,24 +99,9 @@ func (p *promotion) restoreWeighted(ctx context.Context, to history.Revision, fi
 	if err := p.ensureRunning(ctx, lp, to); err != nil {
 		return fail("The restored revision could not be scaled up", err)
 	}
-	old := backendServices(lp, rp.services)
-	if _, err := p.kc.Apply(ctx, old, kube.ApplyOptions{Namespace: p.s.namespace, Force: true}); err != nil {
-		return fail("The restored revision's backend Services could not be applied", err)
-	}
-	if _, err := bluegreen.EndpointsOf(ctx, p.cl.Client, kubeIDs(old), to.Number, verifyTimeout); err != nil {
-		return fail("The restored revision's backend Services have no endpoints", err)
-	}
-	route, err := p.routeAt(rp, 0, to.Number, 100)
+	gen, routed, err := p.routeBack(ctx, lp, rp, to.Number)
 	if err != nil {
-		return fail("The route could not be rewritten", err)
-	}
-	gen, err := gateway.Apply(ctx, p.kc, route)
-	if err != nil {
-		return fail("The route could not be set back", err)
-	}
-	routed := time.Now()
-	if _, err := bluegreen.Switch(ctx, p.kc, append(lp.Selecting(to.Number), lp.Following(to.Number)...)); err != nil {
-		return fail("The production Services could not be switched back", err)
+		return fail("Traffic could not be moved back", err)
 	}
 	back := time.Now()
 	p.step(CheckRollbackTraffic, fmt.Sprintf("HTTPRoute %s sends all traffic to revision %d again (%s after the decision) and every production Service selects it.",
@@ -101,14 +113,7 @@ func (p *promotion) restoreWeighted(ctx context.Context, to history.Revision, fi
 
 	// 3–6. Verified as blue-green is.
 	p.verifyPods(ctx, lp.WorkloadIDs())
-	began = time.Now()
-	ids := append(kubeIDs(lp.Services), kubeIDs(old)...)
-	at, err := bluegreen.EndpointsOf(ctx, p.cl.Client, ids, to.Number, verifyTimeout)
-	var f *result.Finding
-	if err != nil {
-		f = &result.Finding{Title: "The Services' endpoints are not the restored revision's only", Message: err.Error()}
-	}
-	p.step(CheckRollbackEndpoint, fmt.Sprintf("The production and backend Services' ready endpoints are revision %d's pods only (%s after the switch back).", to.Number, at.Sub(back).Round(time.Millisecond)), began, f)
+	p.verifyEndpoints(ctx, append(kubeIDs(lp.Services), kubeIDs(backendServices(lp, rp.services))...), to.Number, back)
 	p.verifyTraffic(ctx, back, firedAt)
 	p.verifyChecks(ctx)
 
