@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
@@ -15,23 +14,20 @@ import (
 // routeKlog sends client-go's log (klog) to the step's log instead of the
 // terminal's stderr, prefixed "client-go:". Errors that only say a watch
 // ended because the run's context did (shutdown) are dropped; verbose
-// lines are not written. klog's logger is set once per process (klog does
-// not allow setting it concurrently); each call points it at rt.
-func routeKlog(rt *actionio.Runtime) {
-	klogRuntime.Store(rt)
-	klogOnce.Do(func() {
-		klog.SetLogger(logr.New(klogSink{logf: func(format string, args ...any) {
-			if rt := klogRuntime.Load(); rt != nil {
-				rt.Logf(format, args...)
-			}
-		}}))
-	})
-}
+// lines are not written. klog's logger is set once, when the package is
+// initialised, before any goroutine can read it (klog does not allow
+// setting it concurrently); each call points it at rt.
+func routeKlog(rt *actionio.Runtime) { klogRuntime.Store(rt) }
 
-var (
-	klogOnce    sync.Once
-	klogRuntime atomic.Pointer[actionio.Runtime]
-)
+var klogRuntime atomic.Pointer[actionio.Runtime]
+
+func init() {
+	klog.SetLogger(logr.New(klogSink{logf: func(format string, args ...any) {
+		if rt := klogRuntime.Load(); rt != nil {
+			rt.Logf(format, args...)
+		}
+	}}))
+}
 
 // klogSink is a logr sink over a Logf.
 type klogSink struct {

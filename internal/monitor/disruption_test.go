@@ -38,20 +38,23 @@ func TestDisruptionMeasuresOutage(t *testing.T) {
 		outage = 1500 * time.Millisecond
 		// One sample interval, the quantum of the measurement, plus ticker
 		// and scheduler jitter on a loaded machine.
-		margin  = time.Duration(float64(time.Second)/rate) + 20*time.Millisecond
-		timeout = 300 * time.Millisecond
+		margin = time.Duration(float64(time.Second)/rate) + 20*time.Millisecond
 	)
 	tests := []struct {
 		name    string
 		fail    http.HandlerFunc
 		wantErr string // in the outage's message
+		// timeout bounds a sample: short where the outage is the lack of an
+		// answer, long enough elsewhere that a loaded machine's slow answer
+		// is not taken for a second outage.
+		timeout time.Duration
 	}{
 		{"status 503", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "draining", http.StatusServiceUnavailable) },
-			`first error: status 503, want 200: "draining"`},
+			`first error: status 503, want 200: "draining"`, 2 * time.Second},
 		{"wrong body", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok v0") },
-			`first error: body lacks "v1": "ok v0"`},
+			`first error: body lacks "v1": "ok v0"`, 2 * time.Second},
 		{"no answer", func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
-			"first error: no answer within 300ms"},
+			"first error: no answer within 300ms", 300 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,7 +64,7 @@ func TestDisruptionMeasuresOutage(t *testing.T) {
 			srv, failed := flakyServer(t, failFrom, failTo, tt.fail)
 			var samplers []Sampler
 			for _, conn := range Connections {
-				d, err := NewDisruption(Target{Name: "shop", URL: srv.URL + "/healthz", Transport: URLTransport, BodyContains: "v1"}, conn, rate, timeout)
+				d, err := NewDisruption(Target{Name: "shop", URL: srv.URL + "/healthz", Transport: URLTransport, BodyContains: "v1"}, conn, rate, tt.timeout)
 				if err != nil {
 					t.Fatal(err)
 				}
