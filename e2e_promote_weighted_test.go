@@ -47,9 +47,10 @@ const weightedConfig = `promote:
   traffic:
     endpoints: [{name: web, url: '%s'}]
     rate: 20
+    timeout: 3s
   rollback:
     consecutive-failures: 1000
-    thresholds: {window: 500ms}
+    thresholds: {window: 500ms, p95: 3s}
 `
 
 // routeYAML is the app's HTTPRoute: every path to Service web.

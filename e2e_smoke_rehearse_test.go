@@ -28,6 +28,9 @@ promote:
   traffic:
     endpoints: [{name: web, service: web, path: /}]
     rate: 20
+    timeout: 3s
+  rollback:
+    thresholds: {p95: 3s, error-rate: 30%%}
 `
 
 // TestSmokeRehearsesTheRollback rehearses, in a sandbox namespace, the
