@@ -85,8 +85,8 @@ else
   say "the local control plane's binaries (built once, cached by version)"
   bash .ci/build-k8s.sh >/dev/null
 fi
-
 if [ -z "${SHIPGATE_TRAEFIK_DIR:-}" ]; then bash .ci/build-traefik.sh >/dev/null; fi # Traefik for the weighted promote's tests (~15 minutes cold, cached by version)
+
 if [ $# -eq 0 ]; then set -- ./...; fi
 say "go test -race -shuffle=on $*"
 exec go test -race -shuffle=on "$@"
