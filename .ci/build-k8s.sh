@@ -18,34 +18,9 @@ bins=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
 log() { echo "build-k8s: $*" >&2; }
 started=$SECONDS
 
-# One build at a time per version: a second caller waits for the first.
-# The holder file beside the lock says who holds it: "<pid> <start, Unix
-# seconds>", written when the lock is taken, removed before it is let go.
-mkdir -p "$(dirname "$cache")"
-lock=$cache.lock
-holder=$cache.lock.holder
-exec 9>"$lock"
-if ! flock -n 9; then
-  if read -r pid since 2>/dev/null <"$holder" && [ -n "${since:-}" ]; then
-    at=$(date -u -d "@$since" '+%Y-%m-%d %H:%M:%S UTC')
-    who="the build started by PID $pid at $at ($(($(date +%s) - since))s ago)"
-    kill -0 "$pid" 2>/dev/null || who="$who, though PID $pid is gone"
-  else
-    who="another build that recorded no PID in $holder"
-  fi
-  log "waiting for $who; lock: $lock"
-  until flock -w 60 9; do
-    log "still waiting for $who: $((SECONDS - started))s so far"
-  done
-  log "lock taken after waiting $((SECONDS - started))s"
-fi
-echo "$$ $(date +%s)" >"$holder"
-work=
-cleanup() {
-  rm -f "$holder"
-  if [ -n "$work" ]; then rm -rf "$work"; fi
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+take_lock "$cache"
 
 want="k8s=$K8S_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION"
 # unverified says why the cache does not hold this script's binaries, or
