@@ -322,8 +322,8 @@ func TestMergeCheckBadInputsBeforeSideEffects(t *testing.T) {
 		inputs map[string]string
 		want   string
 	}{
-		{"unknown stage", map[string]string{"stage": "deploy"}, `input stage "deploy" is not a shipgate stage; use one of: auto-merge, build, merge-check, sandbox, smoke`},
-		{"stage of a later version", map[string]string{"stage": "promote"}, `stage "promote" is not available in shipgate`},
+		{"unknown stage", map[string]string{"stage": "deploy"}, `input stage "deploy" is not a shipgate stage; use one of: auto-merge, build, history, merge-check, promote, rollback, sandbox, smoke`},
+		{"promote without its inputs", map[string]string{"stage": "promote"}, `input environment is empty: name the environment you promote to`},
 		{"bad version", map[string]string{"kubernetes-version": "1.x"}, `input kubernetes-version: "1.x" is not a version; use the form v1.31.0`},
 		{"empty manifests", map[string]string{"manifests": " "}, "input manifests is empty"},
 		{"missing config", map[string]string{"config": "nope.yml"}, "input config: "},
