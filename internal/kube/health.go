@@ -11,9 +11,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
 	"github.com/shipgate/shipgate/internal/result"
 )
@@ -63,7 +65,9 @@ func Basic(ctx context.Context, client kubernetes.Interface, namespace, selector
 	for i := range items {
 		p := &items[i]
 		h.Findings = append(h.Findings, podFindings(ctx, client, p, maxRestarts)...)
-		h.Evidence = append(h.Evidence, podEvidence(p, usage[p.Name]))
+		m, ok := usage[p.Name]
+		h.Findings = append(h.Findings, limitFindings(p, m)...)
+		h.Evidence = append(h.Evidence, podEvidence(p, useText(p, m, ok)))
 	}
 	h.Evidence = append(h.Evidence, metricsNote)
 	return h, nil
@@ -163,13 +167,14 @@ func podEvidence(p *corev1.Pod, use string) string {
 	return s
 }
 
-// podMetrics reads the pods' resource use from metrics.k8s.io: pod name →
-// "cpu 12m, memory 30Mi", and a line saying whether metrics were read.
-func podMetrics(ctx context.Context, client kubernetes.Interface, namespace, selector string) (map[string]string, string) {
+// podMetrics reads the pods' resource use from metrics.k8s.io, decoded
+// into its own API types: pod name → metrics, and a line saying whether
+// metrics were read.
+func podMetrics(ctx context.Context, client kubernetes.Interface, namespace, selector string) (map[string]metricsv1beta1.PodMetrics, string) {
 	const gv = "metrics.k8s.io/v1beta1"
 	if _, err := client.Discovery().ServerResourcesForGroupVersion(gv); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, "resource use: metrics are not available (the cluster does not serve " + gv + "; install metrics-server to get them)"
+			return nil, "resource use: metrics are not available (the cluster does not serve " + gv + "; install metrics-server to get them), so use is not compared with requests and limits"
 		}
 		return nil, fmt.Sprintf("resource use: metrics are not available (discovery of %s failed: %v)", gv, err)
 	}
@@ -182,25 +187,86 @@ func podMetrics(ctx context.Context, client kubernetes.Interface, namespace, sel
 	if err != nil {
 		return nil, fmt.Sprintf("resource use: metrics are not available (reading %s failed: %v)", gv, err)
 	}
-	var list struct {
-		Items []struct {
-			Metadata   metav1.ObjectMeta `json:"metadata"`
-			Containers []struct {
-				Name  string            `json:"name"`
-				Usage map[string]string `json:"usage"`
-			} `json:"containers"`
-		} `json:"items"`
-	}
+	var list metricsv1beta1.PodMetricsList
 	if err := json.Unmarshal(data, &list); err != nil {
 		return nil, fmt.Sprintf("resource use: metrics are not available (cannot read %s: %v)", gv, err)
 	}
-	use := make(map[string]string, len(list.Items))
+	use := make(map[string]metricsv1beta1.PodMetrics, len(list.Items))
 	for _, it := range list.Items {
-		var parts []string
-		for _, c := range it.Containers {
-			parts = append(parts, fmt.Sprintf("%s cpu %s memory %s", c.Name, c.Usage["cpu"], c.Usage["memory"]))
-		}
-		use[it.Metadata.Name] = strings.Join(parts, "; ")
+		use[it.Name] = it
 	}
-	return use, fmt.Sprintf("resource use: read from %s for %d pods", gv, len(use))
+	return use, fmt.Sprintf("resource use: read from %s for %d pods and compared with their requests and limits", gv, len(use))
+}
+
+// NearLimit is the share of a limit at which use is reported: CPU there is
+// throttled, memory there is close to an OOM kill.
+const NearLimit = 0.9
+
+// useText says a pod's containers' use against their requests and limits,
+// e.g. "web cpu 450m (request 100m, limit 500m, 90%); memory 30Mi".
+func useText(p *corev1.Pod, m metricsv1beta1.PodMetrics, ok bool) string {
+	if !ok {
+		return ""
+	}
+	var parts []string
+	for _, c := range m.Containers {
+		spec := containerSpec(p, c.Name)
+		var res []string
+		for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			u := c.Usage[name]
+			t := fmt.Sprintf("%s %s", name, u.String())
+			var extra []string
+			if r, ok := spec.Resources.Requests[name]; ok {
+				extra = append(extra, "request "+r.String())
+			}
+			if l, ok := spec.Resources.Limits[name]; ok && !l.IsZero() {
+				extra = append(extra, fmt.Sprintf("limit %s, %.0f%%", l.String(), share(u, l)*100))
+			}
+			if len(extra) > 0 {
+				t += " (" + strings.Join(extra, ", ") + ")"
+			}
+			res = append(res, t)
+		}
+		parts = append(parts, c.Name+" "+strings.Join(res, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// limitFindings are warnings for containers whose use is at NearLimit of
+// their limit or more.
+func limitFindings(p *corev1.Pod, m metricsv1beta1.PodMetrics) []result.Finding {
+	var out []result.Finding
+	for _, c := range m.Containers {
+		spec := containerSpec(p, c.Name)
+		for name, why := range map[corev1.ResourceName]string{
+			corev1.ResourceCPU:    "CPU is throttled at its limit: the app slows down under load",
+			corev1.ResourceMemory: "memory at its limit is OOM-killed",
+		} {
+			l, ok := spec.Resources.Limits[name]
+			u := c.Usage[name]
+			if !ok || l.IsZero() || share(u, l) < NearLimit {
+				continue
+			}
+			out = append(out, result.Finding{
+				Check: CheckHealth, Level: result.Warning, Object: "Pod/" + p.Namespace + "/" + p.Name,
+				Title:   fmt.Sprintf("Container %s uses %.0f%% of its %s limit", c.Name, share(u, l)*100, name),
+				Message: fmt.Sprintf("Container %s of pod %s/%s uses %s of its %s limit %s: %s. Raise the limit or find what uses it.", c.Name, p.Namespace, p.Name, u.String(), name, l.String(), why),
+			})
+		}
+	}
+	slices.SortFunc(out, func(a, b result.Finding) int { return cmp.Compare(a.Title, b.Title) })
+	return out
+}
+
+func share(use, limit resource.Quantity) float64 {
+	return float64(use.MilliValue()) / float64(limit.MilliValue())
+}
+
+func containerSpec(p *corev1.Pod, name string) corev1.Container {
+	for _, c := range p.Spec.Containers {
+		if c.Name == name {
+			return c
+		}
+	}
+	return corev1.Container{}
 }

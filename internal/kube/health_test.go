@@ -62,7 +62,7 @@ func TestBasic(t *testing.T) {
 		"pod web-a on kwok-node-0: ready, 0 restarts",
 		"pod web-b on kwok-node-0: not ready: container web CrashLoopBackOff: back-off 20s (2 restarts), 2 restarts",
 		"pod web-c on kwok-node-0: ready, 7 restarts",
-		"resource use: metrics are not available (the cluster does not serve metrics.k8s.io/v1beta1; install metrics-server to get them)",
+		"resource use: metrics are not available (the cluster does not serve metrics.k8s.io/v1beta1; install metrics-server to get them), so use is not compared with requests and limits",
 	}
 	if diff := cmp.Diff(wantEvidence, h.Evidence); diff != "" {
 		t.Errorf("evidence (-want +got):\n%s", diff)
