@@ -93,7 +93,9 @@ func TestFollow(t *testing.T) {
 	h.mu.Unlock()
 	j := &Probe{URL: srv.URL, JSON: "version"}
 	m, err = j.Follow(t.Context(), 200, Want{Old: "v1", Percent: 10}, 10*time.Second)
-	if err != nil || m.Counts.ByVersion["v2"] != 20 {
+	// Every tenth request the server answers is v2; four requests in flight
+	// may finish out of order, so 200 answers in a row hold 19 to 21.
+	if v2 := m.Counts.ByVersion["v2"]; err != nil || v2 < 19 || v2 > 21 {
 		t.Fatalf("Follow(10%%) = %+v, %v", m.Counts, err)
 	}
 	_, err = p.Follow(t.Context(), 50, Want{Old: "v1", Percent: 50}, 300*time.Millisecond)
