@@ -70,10 +70,15 @@ func packageChecks(p goPackage, loc locator, names uniqueNames) []result.Check {
 		c.Findings = []result.Finding{f}
 		checks = append(checks, c)
 	}
-	var failing []string
+	// The failing subtests of each test, in one pass: a parent test is a
+	// prefix of its subtests' names up to a slash.
+	failingSubs := map[string][]string{}
 	for _, t := range p.tests {
-		if t.outcome == failed || t.outcome == unknown {
-			failing = append(failing, t.name)
+		if t.outcome != failed && t.outcome != unknown {
+			continue
+		}
+		for i := strings.IndexByte(t.name, '/'); i >= 0; i = nextSlash(t.name, i) {
+			failingSubs[t.name[:i]] = append(failingSubs[t.name[:i]], t.name)
 		}
 	}
 	for _, t := range p.tests {
@@ -91,7 +96,7 @@ func packageChecks(p goPackage, loc locator, names uniqueNames) []result.Check {
 				if t.outcome == unknown {
 					title = t.name + " did not finish (the output has no result for it)"
 				}
-				f := failure(c.Name, title, lastLines(dedent(output), earlier), failedSubtests(t.name, failing))
+				f := failure(c.Name, title, lastLines(dedent(output), earlier), failedSubtests(failingSubs[t.name]))
 				f.Path, f.Line = loc.inTest(p.name, output)
 				c.Findings = []result.Finding{f}
 			}
@@ -116,20 +121,22 @@ func failure(check, title, msg, fallback string) result.Finding {
 	return result.Finding{Check: check, Level: result.Failure, Title: title, Message: msg}
 }
 
-// failedSubtests names the failing subtests of the test called name, from
-// the names of the package's failing tests: the explanation of a parent
-// test that printed nothing itself.
-func failedSubtests(name string, failing []string) string {
-	var subs []string
-	for _, t := range failing {
-		if strings.HasPrefix(t, name+"/") {
-			subs = append(subs, t)
-		}
-	}
+// failedSubtests names a test's failing subtests: the explanation of a
+// parent test that printed nothing itself.
+func failedSubtests(subs []string) string {
 	if len(subs) == 0 {
 		return "the test printed nothing: see the log"
 	}
 	return "failing subtests: " + strings.Join(subs, ", ")
+}
+
+// nextSlash is the index of the next '/' in name after i, or -1.
+func nextSlash(name string, i int) int {
+	j := strings.IndexByte(name[i+1:], '/')
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
 }
 
 // skipReason is what a skipped test said, without the place it said it.

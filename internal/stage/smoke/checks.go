@@ -75,14 +75,16 @@ func (l *lineLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.buf.Write(p)
-	for {
-		line, err := l.buf.ReadBytes('\n')
-		if err != nil {
-			l.buf.Write(line) // an unfinished line waits for the rest
-			return len(p), nil
-		}
-		l.logf("%s", bytes.TrimRight(line, "\r\n"))
+	// Every complete line of the buffer goes to the log in one write: a
+	// suite of thousands of tests writes thousands of lines at a time.
+	data := l.buf.Bytes()
+	end := bytes.LastIndexByte(data, '\n')
+	if end < 0 {
+		return len(p), nil // an unfinished line waits for the rest
 	}
+	l.logf("%s", bytes.ReplaceAll(data[:end], []byte("\r\n"), []byte("\n")))
+	l.buf.Next(end + 1)
+	return len(p), nil
 }
 
 func (l *lineLog) flush() {
