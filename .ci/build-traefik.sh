@@ -52,33 +52,6 @@ if ! why=$(unverified); then
 fi
 log "building ($why): traefik $TRAEFIK_VERSION and the Gateway API $GATEWAY_API_VERSION standard CRDs into $cache; about 15 minutes on 2 cores"
 
-# step NAME COMMAND...: runs COMMAND, logging its start, a line a minute
-# while it runs, and its end with the elapsed seconds.
-step() {
-  local name=$1 t0=$SECONDS rc=0 beat
-  shift
-  log "$name: started"
-  (
-    exec 9>&- # the lock stays with the script
-    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-    while :; do
-      sleep 60 &
-      nap=$!
-      wait "$nap"
-      log "$name: still running, $((SECONDS - t0))s so far"
-    done
-  ) &
-  beat=$!
-  "$@" >&2 || rc=$?
-  kill "$beat" 2>/dev/null || true
-  wait "$beat" 2>/dev/null || true
-  if [ "$rc" -ne 0 ]; then
-    log "$name: failed after $((SECONDS - t0))s (exit $rc)"
-    return "$rc"
-  fi
-  log "$name: done in $((SECONDS - t0))s"
-}
-
 mkdir -p "$cache"
 work=$(mktemp -d)
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Shared by the .ci/build-*.sh scripts; source it after defining log and
+# Shared by the .ci/build-*.sh scripts (the build lock, and step for a long
+# command with progress lines); source it after defining log and
 # started (SECONDS at the start).
 
 # take_lock waits for the build lock of a cache directory (one build at a
@@ -32,4 +33,31 @@ take_lock() {
   echo "$$ $(date +%s)" >"$holder"
   work=
   trap 'rm -f "$holder"; if [ -n "$work" ]; then rm -rf "$work"; fi' EXIT
+}
+
+# step NAME COMMAND...: runs COMMAND, logging its start, a line a minute
+# while it runs, and its end with the elapsed seconds.
+step() {
+  local name=$1 t0=$SECONDS rc=0 beat
+  shift
+  log "$name: started"
+  (
+    exec 9>&- # the lock stays with the script
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep 60 &
+      nap=$!
+      wait "$nap"
+      log "$name: still running, $((SECONDS - t0))s so far"
+    done
+  ) &
+  beat=$!
+  "$@" >&2 || rc=$?
+  kill "$beat" 2>/dev/null || true
+  wait "$beat" 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then
+    log "$name: failed after $((SECONDS - t0))s (exit $rc)"
+    return "$rc"
+  fi
+  log "$name: done in $((SECONDS - t0))s"
 }
