@@ -9,7 +9,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"k8s.io/client-go/kubernetes"
@@ -40,7 +42,7 @@ func StartT(t testing.TB) *Ground {
 	// 198.18.0.0/15 is reserved for benchmarking and never routed to anyone
 	// else; /24 blocks from 128 up are left to this package.
 	n := int(next.Add(1))
-	block := 128 + (n*7+pidSalt())%120
+	block := claimBlock(t, (n*7+pidSalt())%120)
 	cidr := fmt.Sprintf("198.18.%d.0/24", block)
 	name := fmt.Sprintf("pg%d", block)
 	net, err := podnet.New(ctx, podnet.Options{Name: name, CIDR: cidr, Logger: logger{t}})
@@ -69,6 +71,30 @@ func StartT(t testing.TB) *Ground {
 		}
 	})
 	return &Ground{Cluster: c, Net: net, Pods: ctrl, Client: client}
+}
+
+// claimBlock returns a /24 block from 128 up that no other ground on this
+// machine holds, trying from the start-th: test processes run in parallel
+// (go test ./...), and two grounds on one block would share, and remove,
+// each other's network namespace. The block is held by a lock file until
+// the test ends.
+func claimBlock(t testing.TB, start int) int {
+	t.Helper()
+	for i := range 120 {
+		block := 128 + (start+i)%120
+		f, err := os.OpenFile(filepath.Join(os.TempDir(), fmt.Sprintf("shipgate-podnet-%d.lock", block)), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			t.Fatalf("claim a pod network block: %v", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			continue
+		}
+		t.Cleanup(func() { f.Close() }) // closing the file lets the lock go
+		return block
+	}
+	t.Fatal("claim a pod network block: all 120 blocks of 198.18.128.0/17 are held by other tests")
+	return 0
 }
 
 // pidSalt spreads parallel test processes over different blocks.
