@@ -75,6 +75,8 @@ type Promote struct {
 	Traffic Disruption `yaml:"traffic"`
 	// Rollback says what takes the change back.
 	Rollback Rollback `yaml:"rollback"`
+	// Load is generated during the steps and the watched window.
+	Load LoadSpec `yaml:"load"`
 }
 
 // Checks are the service and business tiers, aimed at production.
@@ -289,7 +291,7 @@ func (p Promote) validate() error {
 		errs = append(errs, Endpoint{URL: p.EnvironmentURL}.validate("promote.environment-url"))
 	}
 	errs = append(errs, validateTiers("promote.checks", p.Checks.Service, p.Checks.Business))
-	errs = append(errs, validateTraffic("promote.traffic", p.Traffic))
+	errs = append(errs, validateTraffic("promote.traffic", p.Traffic), p.Load.validate("promote.load"))
 	errs = append(errs, p.Rollback.validate())
 	errs = append(errs, p.Rollback.validateMetricRules(p.EvalInterval()))
 	return errors.Join(errs...)

@@ -20,6 +20,8 @@ type Sandbox struct {
 	Service []ServiceCheck `yaml:"service"`
 	// Business is the business tier.
 	Business Business `yaml:"business"`
+	// Load is generated while the service and business tiers run.
+	Load LoadSpec `yaml:"load"`
 }
 
 // Restarts returns MaxRestarts or its default of 0.
@@ -103,7 +105,7 @@ func (s Sandbox) validate() error {
 	if s.MaxRestarts != nil && *s.MaxRestarts < 0 {
 		errs = append(errs, fmt.Errorf("sandbox.max-restarts is %d; use 0 or more", *s.MaxRestarts))
 	}
-	errs = append(errs, validateTiers("sandbox", s.Service, s.Business))
+	errs = append(errs, validateTiers("sandbox", s.Service, s.Business), s.Load.validate("sandbox.load"))
 	return errors.Join(errs...)
 }
 

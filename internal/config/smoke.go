@@ -13,6 +13,8 @@ import (
 type Smoke struct {
 	Checks     []HTTPCheck `yaml:"checks"`
 	Disruption Disruption  `yaml:"disruption"`
+	// Load is generated while the rollout runs under watch.
+	Load LoadSpec `yaml:"load"`
 	// RehearseRollback, when set, proves the way back before production:
 	// the base version promoted as the live revision, the pull request's
 	// promoted over it with the promote config, aborted inside its
@@ -94,7 +96,7 @@ func (s Smoke) validate() error {
 		names = append(names, c.DisplayName())
 	}
 	errs = append(errs, uniqueNames("smoke.checks", names))
-	errs = append(errs, validateTraffic("smoke.disruption", s.Disruption))
+	errs = append(errs, validateTraffic("smoke.disruption", s.Disruption), s.Load.validate("smoke.load"))
 	if r := s.RehearseRollback; r != nil {
 		_, err := r.Fraction()
 		errs = append(errs, err)

@@ -32,7 +32,7 @@ func TestParseTypeErrors(t *testing.T) {
 		{"list given a scalar", "merge-check:\n  ignore: deploy/legacy/**\n",
 			[]string{`config s.yml:2: merge-check.ignore is "deploy/legacy/**"; want a list, e.g. [a, b] or one "- item" per line`}},
 		{"section given a list", "smoke:\n  - checks\n",
-			[]string{`config s.yml:2: smoke is a list; want a mapping of fields (checks, disruption, rehearse-rollback)`}},
+			[]string{`config s.yml:2: smoke is a list; want a mapping of fields (checks, disruption, load, rehearse-rollback)`}},
 		{"map given a scalar", "smoke:\n  checks:\n    - {service: web, headers: X-Env}\n",
 			[]string{`config s.yml:3: smoke.checks[0].headers is "X-Env"; want a mapping of names to values`}},
 		{"string given a mapping", "sandbox:\n  service:\n    - service: {name: web}\n",
