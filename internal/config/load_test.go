@@ -32,7 +32,7 @@ limits: {min-success: 99.5%, p50: 20ms, p95: 100ms, p99: 300ms, rate-within: 5%,
 			want: LoadSpec{
 				Target: Endpoint{Service: "web", Port: "http", Path: "/shop"}, Rate: 50, Duration: 20 * time.Second, MaxRequests: 800, Timeout: 2 * time.Second,
 				Headers: map[string]string{"X-Load": "shipgate"},
-				Paths: []LoadPath{{Path: "/", Weight: 3}, {Path: "/api/orders?page=2", Method: "post", Headers: map[string]string{"Content-Type": "application/json"}, Body: `{"item": 1}`}},
+				Paths:   []LoadPath{{Path: "/", Weight: 3}, {Path: "/api/orders?page=2", Method: "post", Headers: map[string]string{"Content-Type": "application/json"}, Body: `{"item": 1}`}},
 				Limits: LoadLimits{MinSuccess: ptr(Percent(0.995)), P50: 20 * time.Millisecond, P95: 100 * time.Millisecond, P99: 300 * time.Millisecond,
 					RateWithin: ptr(Percent(0.05)), MinThroughput: ptr(Percent(0.9))},
 			},
