@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
+
+	"github.com/shipgate/shipgate/internal/result"
 )
 
 // WriteJSON writes the results of targets as a JSON array of objects with
 // the target's "label", its "result" and, when it could not run, its
 // "error"; indented by two spaces. Each check is encoded on its own, so a
-// result of many checks is never held encoded in memory whole.
+// result of many checks is never held encoded in memory whole; one without
+// findings is written directly.
 func WriteJSON(w io.Writer, targets []Target) error {
 	if err := writeJSON(w, targets); err != nil {
 		return fmt.Errorf("write json report: %w", err)
@@ -70,12 +74,10 @@ func writeJSON(w io.Writer, targets []Target) error {
 				if j > 0 {
 					bw.WriteByte(',')
 				}
-				b, err := json.MarshalIndent(c, "        ", "  ")
-				if err != nil {
-					return fmt.Errorf("encode check %q: %w", c.Name, err)
-				}
 				bw.WriteString("\n        ")
-				bw.Write(b)
+				if err := writeCheck(bw, c); err != nil {
+					return err
+				}
 			}
 			bw.WriteString("\n      ],\n")
 		}
@@ -97,4 +99,47 @@ func writeJSON(w io.Writer, targets []Target) error {
 	}
 	bw.WriteString("\n]\n")
 	return bw.Flush()
+}
+
+// writeCheck writes c as json.MarshalIndent(c, "        ", "  ") does.
+func writeCheck(bw *bufio.Writer, c result.Check) error {
+	if len(c.Findings) > 0 {
+		b, err := json.MarshalIndent(c, "        ", "  ")
+		if err != nil {
+			return fmt.Errorf("encode check %q: %w", c.Name, err)
+		}
+		bw.Write(b)
+		return nil
+	}
+	const in = "\n          "
+	field := func(name, value string) {
+		bw.WriteString(in + `"` + name + `": `)
+		writeJSONString(bw, value)
+		bw.WriteByte(',')
+	}
+	bw.WriteByte('{')
+	field("name", c.Name)
+	field("description", c.Description)
+	if c.Skipped != "" {
+		field("skipped", c.Skipped)
+	}
+	bw.WriteString(in + `"duration": `)
+	bw.WriteString(strconv.FormatInt(int64(c.Duration), 10))
+	bw.WriteString("\n        }")
+	return nil
+}
+
+// writeJSONString writes s as encoding/json quotes it: printable ASCII
+// other than what it escapes directly, anything else through it.
+func writeJSONString(bw *bufio.Writer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+			bw.Write(b)
+			return
+		}
+	}
+	bw.WriteByte('"')
+	bw.WriteString(s)
+	bw.WriteByte('"')
 }

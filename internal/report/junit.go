@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -45,7 +46,8 @@ func JUnit(targets []Target) junit.Testsuites {
 
 // WriteJUnit writes the JUnit XML of targets to w, the same document as
 // JUnit(targets).WriteXML, one test case at a time: no more than one case
-// is held in memory besides the targets.
+// is held in memory besides the targets. A case that simply passed is
+// written directly; the others go through encoding/xml.
 func WriteJUnit(w io.Writer, targets []Target) error {
 	if err := writeJUnit(w, targets); err != nil {
 		return fmt.Errorf("write junit: %w", err)
@@ -76,68 +78,110 @@ func writeJUnit(w io.Writer, targets []Target) error {
 		n := count(t)
 		all.tests, all.failures, all.errors, all.skipped = all.tests+n.tests, all.failures+n.failures, all.errors+n.errors, all.skipped+n.skipped
 	}
-	attr := func(name, value string) xml.Attr { return xml.Attr{Name: xml.Name{Local: name}, Value: value} }
-	nonZero := func(attrs []xml.Attr, name string, n int) []xml.Attr {
-		if n != 0 {
-			attrs = append(attrs, attr(name, strconv.Itoa(n)))
-		}
-		return attrs
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "\t")
-	root := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{attr("name", "shipgate")}}
-	root.Attr = nonZero(root.Attr, "tests", all.tests)
-	root.Attr = nonZero(root.Attr, "errors", all.errors)
-	root.Attr = nonZero(root.Attr, "failures", all.failures)
-	root.Attr = nonZero(root.Attr, "skipped", all.skipped)
-	if err := enc.EncodeToken(root); err != nil {
-		return err
-	}
+	bw := bufio.NewWriter(w)
+	x := xmlWriter{w: bw}
+	// The layout is encoding/xml's with Indent("", "\t"): an element
+	// without children closes on its own line.
+	bw.WriteString(`<testsuites`)
+	x.attr("name", "shipgate")
+	x.count("tests", all.tests)
+	x.count("errors", all.errors)
+	x.count("failures", all.failures)
+	x.count("skipped", all.skipped)
+	bw.WriteString(">")
 	for i, t := range targets {
 		n := count(t)
 		name := "shipgate/" + t.Result.Stage
 		if t.Label != "" {
 			name += " " + t.Label
 		}
-		suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}, Attr: []xml.Attr{
-			attr("name", name), attr("tests", strconv.Itoa(n.tests)), attr("failures", strconv.Itoa(n.failures)),
-			attr("errors", strconv.Itoa(n.errors)), attr("id", strconv.Itoa(i)),
-		}}
-		suite.Attr = nonZero(suite.Attr, "skipped", n.skipped)
-		suite.Attr = append(suite.Attr, attr("time", seconds(t.Result.Finished.Sub(t.Result.Started))))
+		bw.WriteString("\n\t<testsuite")
+		x.attr("name", name)
+		x.attr("tests", strconv.Itoa(n.tests))
+		x.attr("failures", strconv.Itoa(n.failures))
+		x.attr("errors", strconv.Itoa(n.errors))
+		x.attr("id", strconv.Itoa(i))
+		x.count("skipped", n.skipped)
+		x.attr("time", seconds(t.Result.Finished.Sub(t.Result.Started)))
 		if !t.Result.Started.IsZero() {
-			suite.Attr = append(suite.Attr, attr("timestamp", t.Result.Started.Format(time.RFC3339)))
+			x.attr("timestamp", t.Result.Started.Format(time.RFC3339))
 		}
-		if err := enc.EncodeToken(suite); err != nil {
-			return err
-		}
-		cases := func(yield func(junit.Testcase) bool) {
-			for _, c := range t.Result.Checks {
-				if !yield(testcase(t.Result.Stage, c)) {
-					return
-				}
-			}
-			if t.Error != "" {
-				yield(errored(t.Result.Stage, t.Error))
-			}
-		}
-		for tc := range cases {
-			if err := enc.EncodeElement(tc, xml.StartElement{Name: xml.Name{Local: "testcase"}}); err != nil {
+		bw.WriteString(">")
+		for _, c := range t.Result.Checks {
+			if err := x.testcase(testcase(t.Result.Stage, c)); err != nil {
 				return err
 			}
 		}
-		if err := enc.EncodeToken(suite.End()); err != nil {
-			return err
+		if t.Error != "" {
+			if err := x.testcase(errored(t.Result.Stage, t.Error)); err != nil {
+				return err
+			}
+		}
+		if n.tests > 0 {
+			bw.WriteString("\n\t")
+		}
+		bw.WriteString("</testsuite>")
+	}
+	if len(targets) > 0 {
+		bw.WriteString("\n")
+	}
+	bw.WriteString("</testsuites>\n")
+	return bw.Flush()
+}
+
+// xmlWriter writes the parts of a JUnit document.
+type xmlWriter struct{ w *bufio.Writer }
+
+// attr writes ` name="value"`, the value escaped as encoding/xml does.
+func (x xmlWriter) attr(name, value string) {
+	x.w.WriteByte(' ')
+	x.w.WriteString(name)
+	x.w.WriteString(`="`)
+	if plainXML(value) {
+		x.w.WriteString(value)
+	} else {
+		xml.EscapeText(x.w, []byte(value))
+	}
+	x.w.WriteByte('"')
+}
+
+// count writes a count attribute when it is not zero.
+func (x xmlWriter) count(name string, n int) {
+	if n != 0 {
+		x.attr(name, strconv.Itoa(n))
+	}
+}
+
+// testcase writes one case at depth 2: a case that only has a name, a
+// class and a time directly, any other through encoding/xml.
+func (x xmlWriter) testcase(tc junit.Testcase) error {
+	x.w.WriteString("\n")
+	if tc == (junit.Testcase{Name: tc.Name, Classname: tc.Classname, Time: tc.Time}) {
+		x.w.WriteString("\t\t<testcase")
+		x.attr("name", tc.Name)
+		x.attr("classname", tc.Classname)
+		x.attr("time", tc.Time)
+		x.w.WriteString("></testcase>")
+		return nil
+	}
+	enc := xml.NewEncoder(x.w)
+	enc.Indent("\t\t", "\t")
+	if err := enc.EncodeElement(tc, xml.StartElement{Name: xml.Name{Local: "testcase"}}); err != nil {
+		return err
+	}
+	return enc.Flush()
+}
+
+// plainXML reports whether s is printable ASCII that XML needs no escape
+// for.
+func plainXML(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\'', c == '&', c == '<', c == '>':
+			return false
 		}
 	}
-	if err := enc.EncodeToken(root.End()); err != nil {
-		return err
-	}
-	if err := enc.Flush(); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return true
 }
 
 func testcase(stage string, c result.Check) junit.Testcase {
@@ -211,5 +255,5 @@ func seconds(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
-	return fmt.Sprintf("%.3f", d.Seconds())
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
 }

@@ -249,13 +249,17 @@ func countPasses(t Target, passes, size int, more string) string {
 // ("go test/<package>/<Test>/<subtest>") the package, else the name
 // without its last part.
 func groupOf(name string) string {
-	parts := strings.Split(name, "/")
-	for i, p := range parts[1:] {
+	for i := strings.IndexByte(name, '/'); i >= 0; {
+		part, _, more := strings.Cut(name[i+1:], "/")
 		for _, kind := range []string{"Test", "Example", "Fuzz", "Benchmark"} {
-			if rest, ok := strings.CutPrefix(p, kind); ok && (rest == "" || !unicode.IsLower(rune(rest[0]))) {
-				return strings.Join(parts[:i+1], "/")
+			if rest, ok := strings.CutPrefix(part, kind); ok && (rest == "" || !unicode.IsLower(rune(rest[0]))) {
+				return name[:i]
 			}
 		}
+		if !more {
+			break
+		}
+		i += 1 + len(part)
 	}
 	if i := strings.LastIndexByte(name, '/'); i > 0 {
 		return name[:i]

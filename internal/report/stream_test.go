@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -24,6 +25,13 @@ func TestStreamingWriters(t *testing.T) {
 		"errored":   erroredSample(),
 		"mixed":     withNotes,
 		"no checks": {{Result: result.Result{Stage: "build", Started: fixed, Finished: fixed}}},
+		"odd names": {{Label: "tab\tnew\nline \"q\" 'a'", Result: result.Result{Stage: "smoke", Started: fixed, Finished: fixed, Checks: []result.Check{
+			{Name: "go test/p/TestA/<&>", Description: "quote \" back\\slash \x01\x7f é \u2028 \xff\xfe", Duration: -time.Second},
+			{Name: "tab\tcr\rnl\n", Skipped: "said <why> & \"how\""},
+			{Name: "go test/p/TestB", Description: "go test TestB in p", Duration: 1234567890},
+			{Name: `say "hi", it's`, Description: `say "hi"`},
+			{},
+		}}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -1,6 +1,7 @@
 package smokecmd
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
 	"strings"
@@ -195,6 +196,7 @@ type converter struct {
 	order    []string      // builder packages, in order of creation
 	builds   []*buildError // waiting for their summary line
 	ended    map[string]*goTest
+	interned interner // action and package names of events
 
 	checks []result.Check
 	suites []Suite
@@ -208,17 +210,19 @@ func newConverter(started time.Time, loc locator) *converter {
 		global:   &collector{},
 		builders: map[string]*pkgBuilder{},
 		ended:    map[string]*goTest{},
+		interned: interner{},
 	}
 }
 
-// write takes a piece of output: a whole line, or part of a long one.
+// write takes a piece of output: a whole line, or part of a long one. b is
+// only read during the call.
 func (c *converter) write(b []byte) {
 	if len(b) == 0 {
 		return
 	}
 	complete := b[len(b)-1] == '\n'
 	if len(c.partial) == 0 && complete {
-		c.line(string(b))
+		c.line(b)
 		return
 	}
 	if room := maxLine - len(c.partial); room > 0 {
@@ -233,36 +237,39 @@ func (c *converter) write(b []byte) {
 
 func (c *converter) flushPartial() {
 	if len(c.partial) > 0 {
-		c.line(string(c.partial))
+		c.line(c.partial)
 	}
 	c.partial, c.partialCut = c.partial[:0], false
 }
 
-func (c *converter) line(s string) {
-	s = strings.TrimRight(s, "\r\n")
-	if len(s) > 0 && s[0] == '{' {
-		if ev, ok := decodeEvent(s); ok && testActions[ev.Action] && (ev.Package != "" || ev.ImportPath != "") {
+// line reads one line; it keeps no reference to b.
+func (c *converter) line(b []byte) {
+	b = bytes.TrimRight(b, "\r\n")
+	if len(b) > 0 && b[0] == '{' {
+		if ev, ok := decodeEvent(b, c.interned); ok && testActions[ev.Action] && (ev.Package != "" || ev.ImportPath != "") {
 			c.sawEvent = true
 			if ev.Output == "" {
 				return
 			}
 			out := strings.TrimSuffix(ev.Output, "\n")
-			if len(s) >= jsonLineLimit {
+			if len(b) >= jsonLineLimit {
 				out = out[:min(len(out), jsonLineLimit/2)] + "…"
 			}
-			if !vetHeader.MatchString(out) {
+			if !isVetHeader(out) {
 				c.parse(out, ev.Package)
 			}
 			return
 		}
 	}
-	if !c.sawText && !c.sawEvent && goTestLine.MatchString(s) {
+	if !c.sawText && !c.sawEvent && goTestLine.Match(b) {
 		c.sawText = true
 	}
-	if !vetHeader.MatchString(s) {
+	if s := string(b); !isVetHeader(s) {
 		c.parse(s, "")
 	}
 }
+
+func isVetHeader(s string) bool { return strings.HasPrefix(s, "# [") && vetHeader.MatchString(s) }
 
 // format is what the output read so far is.
 func (c *converter) format() Format {

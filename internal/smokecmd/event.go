@@ -1,6 +1,7 @@
 package smokecmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -18,18 +19,39 @@ type jsonEvent struct {
 
 // decodeEvent reads a test2json event from one line. go test -json prints
 // hundreds of thousands of these for a large suite, so the flat objects it
-// writes are read by a small scanner; anything else (nesting, odd syntax)
-// goes to encoding/json. ok is false when the line is not a JSON object.
-func decodeEvent(line string) (ev jsonEvent, ok bool) {
-	if ev, ok, sure := scanEvent(line); sure {
+// writes are read by a small scanner that makes strings only of the fields
+// it keeps; anything else (nesting, odd syntax) goes to encoding/json. ok is
+// false when the line is not a JSON object.
+func decodeEvent(line []byte, names interner) (ev jsonEvent, ok bool) {
+	if ev, ok, sure := scanEvent(line, names); sure {
 		return ev, ok
 	}
-	return ev, json.Unmarshal([]byte(line), &ev) == nil
+	return ev, json.Unmarshal(line, &ev) == nil
+}
+
+// interner hands out one string for each of the few names an event stream
+// repeats (actions, packages), so that reading them allocates nothing.
+type interner map[string]string
+
+// maxInterned bounds an interner: a stream of ever new names is read, just
+// not interned.
+const maxInterned = 4096
+
+func (in interner) of(raw []byte) string {
+	if s, ok := in[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if in != nil && len(in) < maxInterned {
+		in[s] = s
+	}
+	return s
 }
 
 // scanEvent reads a flat JSON object of string, number, boolean and null
 // values. sure is false when the line needs a full JSON decoder to tell.
-func scanEvent(s string) (ev jsonEvent, ok, sure bool) {
+// names interns the action and package names; nil interns none.
+func scanEvent(s []byte, names interner) (ev jsonEvent, ok, sure bool) {
 	i := skipSpace(s, 0)
 	if i >= len(s) || s[i] != '{' {
 		return ev, false, true
@@ -42,9 +64,15 @@ func scanEvent(s string) (ev jsonEvent, ok, sure bool) {
 		if i >= len(s) || s[i] != '"' {
 			return ev, false, false
 		}
-		key, next, good := scanString(s, i)
+		rawKey, escaped, next, good := scanString(s, i)
 		if !good {
 			return ev, false, false
+		}
+		key := string(rawKey) // short keys are converted on the stack
+		if escaped {
+			if key, good = unescape(rawKey); !good {
+				return ev, false, false
+			}
 		}
 		i = skipSpace(s, next)
 		if i >= len(s) || s[i] != ':' {
@@ -55,6 +83,7 @@ func scanEvent(s string) (ev jsonEvent, ok, sure bool) {
 			return ev, false, false
 		}
 		var field *string
+		interned := true
 		switch {
 		case strings.EqualFold(key, "Action"):
 			field = &ev.Action
@@ -63,16 +92,25 @@ func scanEvent(s string) (ev jsonEvent, ok, sure bool) {
 		case strings.EqualFold(key, "ImportPath"):
 			field = &ev.ImportPath
 		case strings.EqualFold(key, "Output"):
-			field = &ev.Output
+			field, interned = &ev.Output, false
 		}
 		switch c := s[i]; {
 		case c == '"':
-			v, next, good := scanString(s, i)
+			raw, escaped, next, good := scanString(s, i)
 			if !good {
 				return ev, false, false
 			}
-			if field != nil {
-				*field = v
+			switch {
+			case field != nil && interned && !escaped && utf8.Valid(raw):
+				*field = names.of(raw)
+			case field != nil:
+				if *field, good = decodeString(raw, escaped); !good {
+					return ev, false, false
+				}
+			case escaped:
+				if _, good = unescape(raw); !good {
+					return ev, false, false
+				}
 			}
 			i = next
 		case c == '-' || '0' <= c && c <= '9':
@@ -84,12 +122,12 @@ func scanEvent(s string) (ev jsonEvent, ok, sure bool) {
 				return ev, false, false
 			}
 			i = j
-		case strings.HasPrefix(s[i:], "true"), strings.HasPrefix(s[i:], "null"):
+		case bytes.HasPrefix(s[i:], []byte("true")), bytes.HasPrefix(s[i:], []byte("null")):
 			if field != nil && s[i] == 't' {
 				return ev, false, false
 			}
 			i += 4
-		case strings.HasPrefix(s[i:], "false"):
+		case bytes.HasPrefix(s[i:], []byte("false")):
 			if field != nil {
 				return ev, false, false
 			}
@@ -111,7 +149,7 @@ func scanEvent(s string) (ev jsonEvent, ok, sure bool) {
 
 // isNumber reports whether s is a JSON number:
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func isNumber(s string) bool {
+func isNumber(s []byte) bool {
 	digits := func(i int) int {
 		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
 			i++
@@ -151,50 +189,54 @@ func isNumber(s string) bool {
 	return i == len(s)
 }
 
-func skipSpace(s string, i int) int {
+func skipSpace(s []byte, i int) int {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
 		i++
 	}
 	return i
 }
 
-// scanString reads the JSON string that starts at s[i] (a quote) and
-// returns it decoded and the index after its closing quote.
-func scanString(s string, i int) (string, int, bool) {
-	j := i + 1
-	plain := true
-	for ; j < len(s); j++ {
+// scanString finds the JSON string that starts at s[i] (a quote): its body
+// as written, whether that has escapes, and the index after its closing
+// quote. ok is false when it does not end or holds a control character.
+func scanString(s []byte, i int) (raw []byte, escaped bool, next int, ok bool) {
+	for j := i + 1; j < len(s); j++ {
 		switch c := s[j]; {
 		case c == '"':
-			v := s[i+1 : j]
-			if !plain {
-				var ok bool
-				if v, ok = unescape(v); !ok {
-					return "", 0, false
-				}
-			} else if !utf8.ValidString(v) {
-				v, _ = unescape(v) // each invalid byte becomes U+FFFD
-			}
-			return v, j + 1, true
+			return s[i+1 : j], escaped, j + 1, true
 		case c == '\\':
-			plain = false
+			escaped = true
 			j++
 		case c < 0x20:
-			return "", 0, false
+			return nil, false, 0, false
 		}
 	}
-	return "", 0, false
+	return nil, false, 0, false
+}
+
+// decodeString is the string a JSON string's body stands for, as
+// encoding/json reads it (invalid UTF-8 becomes U+FFFD).
+func decodeString(raw []byte, escaped bool) (string, bool) {
+	n := len(raw)
+	switch {
+	case !escaped && utf8.Valid(raw):
+		return string(raw), true
+	case escaped && n >= 2 && raw[n-2] == '\\' && raw[n-1] == 'n' && bytes.IndexByte(raw[:n-2], '\\') < 0 && utf8.Valid(raw[:n-2]):
+		// A line of test output: its only escape is its newline.
+		return string(raw[:n-2]) + "\n", true
+	}
+	return unescape(raw)
 }
 
 // unescape decodes the body of a JSON string with escapes, as
 // encoding/json does (invalid UTF-8 and lone surrogates become U+FFFD).
-func unescape(s string) (string, bool) {
+func unescape(s []byte) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c != '\\' {
-			r, n := utf8.DecodeRuneInString(s[i:])
+			r, n := utf8.DecodeRune(s[i:])
 			b.WriteRune(r)
 			i += n
 			continue
@@ -241,10 +283,10 @@ func unescape(s string) (string, bool) {
 	return b.String(), true
 }
 
-func hex4(s string, i int) (rune, bool) {
+func hex4(s []byte, i int) (rune, bool) {
 	if i+4 > len(s) {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(s[i:i+4], 16, 32)
+	n, err := strconv.ParseUint(string(s[i:i+4]), 16, 32)
 	return rune(n), err == nil
 }

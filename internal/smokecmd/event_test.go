@@ -21,7 +21,7 @@ func FuzzDecodeEvent(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok, sure := scanEvent(s)
+		got, ok, sure := scanEvent([]byte(s), interner{})
 		if !sure {
 			return
 		}

@@ -17,10 +17,12 @@ const (
 	lineChunk = 64 << 10
 )
 
-// sink streams the command's output line by line, hands it to the
+// sink streams the command's output, hands it line by line to the
 // converter of go test output (when there is one) and keeps its last lines.
+// The lines that one read of the output returns go to w in one write.
 type sink struct {
-	w io.Writer
+	w   io.Writer
+	buf []byte // lines read and not yet written to w
 	// werr is the first error writing to w; nothing more is written after it.
 	werr  error
 	conv  *converter // nil: the output is not read for test results
@@ -40,15 +42,27 @@ func (s *sink) copyFrom(r io.Reader) {
 		if len(line) > 0 {
 			s.line(line)
 		}
+		if br.Buffered() == 0 || len(s.buf) >= lineChunk {
+			s.flush() // nothing more has arrived yet: write what has
+		}
 		if err != nil && err != bufio.ErrBufferFull {
+			s.flush()
 			return
 		}
 	}
 }
 
+// flush writes the lines read so far.
+func (s *sink) flush() {
+	if len(s.buf) > 0 && s.werr == nil {
+		_, s.werr = s.w.Write(s.buf)
+	}
+	s.buf = s.buf[:0]
+}
+
 func (s *sink) line(b []byte) {
 	if s.werr == nil {
-		_, s.werr = s.w.Write(b)
+		s.buf = append(s.buf, b...)
 	}
 	if s.conv != nil {
 		s.conv.write(b)

@@ -43,8 +43,9 @@ type Options struct {
 	// Env is the command's environment as KEY=value entries; nil means this
 	// process's environment, as with os/exec.
 	Env []string
-	// Output receives the command's stdout and stderr, merged, one line at a
-	// time as they arrive; nil discards them.
+	// Output receives the command's stdout and stderr, merged, in whole
+	// lines as they arrive (the lines of one read in one write); nil
+	// discards them.
 	Output io.Writer
 	// JUnitFile is where the command writes JUnit XML, relative to Dir; empty
 	// when it writes none. When set, its test cases are the checks and the

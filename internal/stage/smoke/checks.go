@@ -82,7 +82,11 @@ func (l *lineLog) Write(p []byte) (int, error) {
 	if end < 0 {
 		return len(p), nil // an unfinished line waits for the rest
 	}
-	l.logf("%s", bytes.ReplaceAll(data[:end], []byte("\r\n"), []byte("\n")))
+	lines := data[:end]
+	if bytes.Contains(lines, []byte("\r\n")) {
+		lines = bytes.ReplaceAll(lines, []byte("\r\n"), []byte("\n"))
+	}
+	l.logf("%s", lines)
 	l.buf.Next(end + 1)
 	return len(p), nil
 }
