@@ -54,10 +54,9 @@ func commandCheck(command string, r *run, tests []result.Check, d time.Duration)
 	return c
 }
 
-// packageChecks turns a completed package into one check per test, plus
-// one when it failed to build or failed outside its tests.
-func packageChecks(p goPackage, loc locator, names uniqueNames) []result.Check {
-	var checks []result.Check
+// packageChecks appends to checks a completed package's: one check per
+// test, plus one when it failed to build or failed outside its tests.
+func packageChecks(checks []result.Check, p goPackage, loc locator, names uniqueNames) []result.Check {
 	prefix, in := "go test", ""
 	if p.name != "" {
 		prefix, in = prefix+"/"+p.name, " in "+p.name

@@ -20,9 +20,9 @@ const (
 	keepLines = 1000
 )
 
-// Lines only go test prints, read the way go-junit-report reads them.
+// Lines only go test prints, read the way go-junit-report reads them (a
+// test's end line by parseEnd).
 var (
-	endTestLine  = regexp.MustCompile(`((?:    )*)--- (PASS|FAIL|SKIP): ([^ ]+) \((\d+\.\d+)(?: seconds|s)\)`)
 	summaryLine  = regexp.MustCompile(`^(\?|ok|FAIL)\s+([^ \t]+)(?:\s+(\d+\.\d+)s)?(?:\s+(\(cached\)))?(?:\s+coverage:\s+(?:\[no\sstatements\]|(\d+\.\d+)%\sof\sstatements(?:\sin\s(.+))?))?(?:\s+(\[[^\]]+\]))?$`)
 	coverageLine = regexp.MustCompile(`^coverage:\s+(\d+|\d+\.\d+)%\s+of\s+statements(?:\sin\s(.+))?$`)
 	benchRunLine = regexp.MustCompile(`^(Benchmark[^ -]+)$`)
@@ -299,7 +299,11 @@ func (c *converter) builder(pkg string) *pkgBuilder {
 // parse reads one line of go test output, printed by package pkg when the
 // events say so.
 func (c *converter) parse(s, pkg string) {
-	var m []string
+	var (
+		m   []string
+		end testEnd
+		ok  bool
+	)
 	switch {
 	case strings.HasPrefix(s, "=== RUN "):
 		c.builder(pkg).create(strings.TrimSpace(s[8:]))
@@ -308,12 +312,12 @@ func (c *converter) parse(s, pkg string) {
 	case strings.HasPrefix(s, "=== CONT "), strings.HasPrefix(s, "=== NAME "):
 		b := c.builder(pkg)
 		b.out.activate(b.byName[strings.TrimSpace(s[9:])])
-	case strings.Contains(s, "--- ") && func() bool { m = endTestLine.FindStringSubmatch(s); return m != nil }():
-		if i := strings.Index(s, m[1]+"--- "+m[2]+":"); i > 0 {
-			c.output(s[:i], pkg)
+	case strings.Contains(s, "--- ") && func() bool { end, ok = parseEnd(s); return ok }():
+		if end.at > 0 {
+			c.output(s[:end.at], pkg)
 		}
-		d, _ := time.ParseDuration(m[4] + "s")
-		t := c.builder(pkg).end(m[3], parseOutcome(m[2]), d)
+		d, _ := time.ParseDuration(end.seconds + "s")
+		t := c.builder(pkg).end(end.name, parseOutcome(end.result), d)
 		c.ended[pkg] = nil
 		if t.outcome != passed {
 			t.after = &lines{}
@@ -447,5 +451,5 @@ func (c *converter) add(p goPackage) {
 		s.Errors++
 	}
 	c.suites = append(c.suites, s)
-	c.checks = append(c.checks, packageChecks(p, c.loc, c.names)...)
+	c.checks = packageChecks(c.checks, p, c.loc, c.names)
 }

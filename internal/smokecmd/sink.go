@@ -15,6 +15,10 @@ const (
 	// lineChunk is the longest piece of a line written at once; a longer
 	// line (a progress bar, a huge log line) is streamed in pieces.
 	lineChunk = 64 << 10
+	// writeChunk is how much output is gathered for one write at most
+	// (besides the line that crosses it): writes stay small enough for the
+	// log's formatter to reuse its buffers.
+	writeChunk = 16 << 10
 )
 
 // sink streams the command's output, hands it line by line to the
@@ -42,7 +46,7 @@ func (s *sink) copyFrom(r io.Reader) {
 		if len(line) > 0 {
 			s.line(line)
 		}
-		if br.Buffered() == 0 || len(s.buf) >= lineChunk {
+		if br.Buffered() == 0 || len(s.buf) >= writeChunk {
 			s.flush() // nothing more has arrived yet: write what has
 		}
 		if err != nil && err != bufio.ErrBufferFull {
