@@ -8,6 +8,11 @@ COPY . .
 ARG VERSION=v0.1.0-dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/shipgate/shipgate/internal/app.Version=${VERSION}" -o /out/shipgate .
 
+# The binary alone (docker buildx build --target binary --output
+# type=local,dest=DIR): the release's assets are the bytes the image holds.
+FROM scratch AS binary
+COPY --from=build /out/shipgate /shipgate
+
 # Run: a small image with the tools the stages call: git ≥ 2.38 for
 # merge-tree --write-tree, and the docker CLI, with which the sandbox joins
 # kind's network (the runner mounts its docker socket into container

@@ -32,8 +32,8 @@ func TestReadmeDocumentsAction(t *testing.T) {
 	if err := yaml.Unmarshal(data, &action); err != nil {
 		t.Fatal(err)
 	}
-	if action.Runs.Using != "docker" || action.Runs.Image != "Dockerfile" {
-		t.Errorf("action.yml runs %+v, want a docker action built from the Dockerfile", action.Runs)
+	if action.Runs.Using != "docker" || !strings.HasPrefix(action.Runs.Image, "docker://ghcr.io/shipgate/shipgate") {
+		t.Errorf("action.yml runs %+v, want a docker action running the prebuilt docker://ghcr.io/shipgate/shipgate image", action.Runs)
 	}
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
