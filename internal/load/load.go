@@ -118,6 +118,26 @@ func Start(ctx context.Context, cfg config.LoadSpec, target Target) (*Run, error
 	return r, nil
 }
 
+// Launch resolves cfg.Target with r and starts the load. When the target
+// does not resolve or the load cannot start, the Run returned has already
+// ended and its results say why (NotRun), so every check of it fails: a
+// stage reports a load that could not run as a finding, not as an error
+// that stops it.
+func Launch(ctx context.Context, r *httpcheck.Resolver, cfg config.LoadSpec) *Run {
+	t, err := Resolve(ctx, r, cfg)
+	if err == nil {
+		var run *Run
+		if run, err = Start(ctx, cfg, t); err == nil {
+			return run
+		}
+	}
+	name := cmpOr(t.Name, cfg.Target.String())
+	acc := &accumulator{res: NotRunResults(cfg, name, err.Error())}
+	done := make(chan struct{})
+	close(done)
+	return &Run{acc: acc, done: done}
+}
+
 // Done is closed when the load has ended: by its own bounds, by ctx or by
 // Stop, with every request answered or timed out.
 func (r *Run) Done() <-chan struct{} { return r.done }
@@ -133,7 +153,11 @@ func (r *Run) Wait() Results {
 // are waited for (each bounded by the request timeout), and the results
 // are returned. Calling it again returns the same results.
 func (r *Run) Stop() Results {
-	r.stopOnce.Do(func() { r.atk.Stop() })
+	r.stopOnce.Do(func() {
+		if r.atk != nil {
+			r.atk.Stop()
+		}
+	})
 	return r.Wait()
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/shipgate/shipgate/internal/config"
+	"github.com/shipgate/shipgate/internal/httpcheck"
 	"github.com/shipgate/shipgate/internal/monitor"
 )
 
@@ -274,5 +275,27 @@ func TestStartRefuses(t *testing.T) {
 	}
 	if srv.count() != 0 {
 		t.Errorf("the server got %d requests from refused loads", srv.count())
+	}
+}
+
+// TestLaunch: a target that resolves runs; one that does not is a load
+// that did not run, whose checks fail saying why.
+func TestLaunch(t *testing.T) {
+	t.Parallel()
+	srv := newRecorder(t, nil)
+	r, err := httpcheck.NewResolver(nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := wait(t, Launch(t.Context(), r, config.LoadSpec{Target: config.Endpoint{URL: srv.srv.URL + "/"}, Rate: 100, MaxRequests: 10}))
+	if res.NotRun != "" || res.Requests != 10 || srv.count() != 10 {
+		t.Errorf("URL target: not run %q, %d requests, server saw %d", res.NotRun, res.Requests, srv.count())
+	}
+	run := Launch(t.Context(), r, config.LoadSpec{Target: config.Endpoint{Service: "web"}, Rate: 100})
+	res = run.Stop()
+	checks := run.Checks(DefaultPrefix)
+	if !strings.Contains(res.NotRun, "no cluster to reach a Service through") || len(checks) != 1 || !checks[0].Failed() ||
+		!strings.Contains(checks[0].Findings[0].Message, "The load on service//web/ did not run") {
+		t.Errorf("Service without a cluster: %+v; checks %+v", res, checks)
 	}
 }

@@ -46,11 +46,11 @@ func healthTiers(ctx context.Context, env *stage.Env, cl *provider.Cluster, kc *
 		Findings:    h.Findings, Duration: time.Since(began),
 	}}
 	notes := []string{"Pods: " + strings.Join(h.Evidence, "; ")}
-	more, err := upperTiers(ctx, env, cl, dep)
+	more, loadNotes, err := upperTiers(ctx, env, cl, dep)
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(checks, more...), notes, nil
+	return append(checks, more...), append(notes, loadNotes...), nil
 }
 
 // workloadNamespaces lists the namespaces the applied workloads went to,

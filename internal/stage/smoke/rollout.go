@@ -15,6 +15,7 @@ import (
 	"github.com/shipgate/shipgate/internal/deploy"
 	"github.com/shipgate/shipgate/internal/gitmerge"
 	"github.com/shipgate/shipgate/internal/kube"
+	"github.com/shipgate/shipgate/internal/load"
 	"github.com/shipgate/shipgate/internal/monitor"
 	"github.com/shipgate/shipgate/internal/provider"
 	"github.com/shipgate/shipgate/internal/result"
@@ -158,6 +159,15 @@ func watchRollout(ctx context.Context, env *stage.Env, s settings, cl *provider.
 			m.Stop()
 		}
 	}()
+	// With smoke.load configured, the load runs beside the monitor until
+	// it stops (or the load's own bounds end it first).
+	run, err := startLoad(ctx, env, cl)
+	if err != nil {
+		return w, err
+	}
+	if run != nil {
+		defer run.Stop()
+	}
 
 	// d. Roll out the pull request's version and wait for it.
 	env.RT.Logf("rollout: rolling out the pull request's version under watch")
@@ -189,6 +199,13 @@ func watchRollout(ctx context.Context, env *stage.Env, s settings, cl *provider.
 	if err != nil {
 		return w, fmt.Errorf("rollout: stop the monitor: %w", err)
 	}
+	var loaded []monitor.Interval
+	if run != nil {
+		res := run.Stop()
+		loaded = res.Intervals()
+		w.checks = append(w.checks, res.Checks(load.DefaultPrefix)...)
+		w.notes = append(w.notes, res.Lines()...)
+	}
 	w.notes = append(w.notes, fmt.Sprintf("Rollout watched for %s (%d intervals recorded).", time.Since(began).Round(100*time.Millisecond), len(intervals)))
 	for _, sum := range m.Summaries() {
 		w.notes = append(w.notes, fmt.Sprintf("Disruption of %s over %s: %s in %d outage(s); %d of %d samples failed (%.0f/s for %s).",
@@ -204,7 +221,7 @@ func watchRollout(ctx context.Context, env *stage.Env, s settings, cl *provider.
 		}
 	}
 	w.checks = append(w.checks, evaluated...)
-	notes, err := writeIntervals(env, intervals)
+	notes, err := writeIntervals(env, append(intervals, loaded...))
 	w.notes = append(w.notes, notes...)
 	return w, err
 }
