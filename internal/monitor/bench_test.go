@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shipgate/shipgate/internal/config"
 )
 
 // cpuTime is the process's user plus system CPU time so far.
@@ -48,6 +50,54 @@ func BenchmarkDisruptionSampler(b *testing.B) {
 			b.StopTimer()
 			cpu := cpuTime(b) - before
 			b.ReportMetric(float64(cpu)/float64(time.Millisecond)*1000/float64(b.N), "cpu-ms/1000-samples")
+		})
+	}
+}
+
+// longWindow is a sampler's record of n samples at 10 per second, in the
+// order they were recorded (a slow answer is recorded after later ones):
+// one in 97 answers slowly, runs of failed samples make an outage every
+// 500.
+func longWindow(b *testing.B, n int) *Disruption {
+	b.Helper()
+	d, err := NewDisruption(Target{Name: "web", URL: "http://127.0.0.1:9", Transport: URLTransport}, NewConnections, 10, time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		s := Sample{Sent: start.Add(time.Duration(i) * 100 * time.Millisecond), Duration: 5 * time.Millisecond, Status: 200}
+		if i%500 >= 495 {
+			s.Status, s.Err = 0, "connection refused"
+		}
+		d.samples = append(d.samples, s)
+		if i%97 == 0 && i >= 3 {
+			// recorded after the three samples sent after it
+			d.samples[i], d.samples[i-3] = d.samples[i-3], d.samples[i]
+		}
+	}
+	d.from, d.to = start, start.Add(time.Duration(n)*100*time.Millisecond)
+	return d
+}
+
+// BenchmarkLongWindow turns the samples of a long watched window (1,000 to
+// 100,000 samples of one backend: at 10 per second, 100 s to 2.8 hours)
+// into the backend's outages, summary and intervals, and those into checks.
+func BenchmarkLongWindow(b *testing.B) {
+	cfg := config.Disruption{Endpoints: []config.DisruptionEndpoint{{Name: "web"}}}
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		d := longWindow(b, n)
+		b.Run(fmt.Sprintf("samples=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ivs := d.intervals()
+				if want := n/500 + 1; len(ivs) != want {
+					b.Fatalf("%d intervals, want %d", len(ivs), want)
+				}
+				if checks := Evaluate(ivs, cfg); len(checks) == 0 || !checks[0].Failed() {
+					b.Fatalf("checks %+v, want the disruption check failing", checks)
+				}
+			}
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -20,11 +21,17 @@ type Outage struct {
 // Outages finds the outages in samples (in any order); an outage still
 // open at stop ends there. Samples sent after stop are ignored.
 func Outages(samples []Sample, stop time.Time) []Outage {
-	samples = slices.Clone(samples)
-	slices.SortStableFunc(samples, func(a, b Sample) int { return a.Sent.Compare(b.Sent) })
+	// The samples are read in the order they were sent, through their
+	// positions: the samples of a long window are not copied or moved.
+	order := make([]int, len(samples))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int { return cmp.Or(samples[i].Sent.Compare(samples[j].Sent), cmp.Compare(i, j)) })
 	var out []Outage
 	var cur *Outage
-	for _, s := range samples {
+	for _, i := range order {
+		s := &samples[i]
 		switch {
 		case s.Sent.After(stop):
 		case !s.OK() && cur == nil:

@@ -105,7 +105,7 @@ func build(title string, intervals []monitor.Interval, generated time.Time) page
 	p.Span = p.End.Sub(p.Start).Seconds()
 
 	sorted := slices.Clone(intervals)
-	slices.SortStableFunc(sorted, func(a, b monitor.Interval) int {
+	monitor.SortStable(sorted, func(a, b *monitor.Interval) int {
 		return cmp.Or(
 			cmp.Compare(sourceRank(a.Source), sourceRank(b.Source)),
 			cmp.Compare(a.Source, b.Source),
