@@ -29,6 +29,7 @@ var readmeExamples = map[string]func(t *testing.T, example string){
 	"## promote":                runPromoteExample,
 	"### Metric rules":          func(t *testing.T, ex string) { parseExample(t, ex) },
 	"### Rehearse the rollback": func(t *testing.T, ex string) { parseExample(t, ex) },
+	"### Production-like load":  func(t *testing.T, ex string) { parseExample(t, ex) },
 	"### release.yml":           templateExample("workflows-templates/shipgate-release.yml"),
 	"### rollback.yml":          templateExample("workflows-templates/shipgate-rollback.yml"),
 }
