@@ -65,16 +65,20 @@ func longWindow(b *testing.B, n int) *Disruption {
 		b.Fatal(err)
 	}
 	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	samples := make([]Sample, 0, n)
 	for i := range n {
 		s := Sample{Sent: start.Add(time.Duration(i) * 100 * time.Millisecond), Duration: 5 * time.Millisecond, Status: 200}
 		if i%500 >= 495 {
 			s.Status, s.Err = 0, "connection refused"
 		}
-		d.samples = append(d.samples, s)
+		samples = append(samples, s)
 		if i%97 == 0 && i >= 3 {
-			// recorded after the three samples sent after it
-			d.samples[i], d.samples[i-3] = d.samples[i-3], d.samples[i]
+			// answered after the three samples sent after it
+			samples[i], samples[i-3] = samples[i-3], samples[i]
 		}
+	}
+	for _, s := range samples {
+		d.add(s)
 	}
 	d.from, d.to = start, start.Add(time.Duration(n)*100*time.Millisecond)
 	return d
@@ -98,6 +102,35 @@ func BenchmarkLongWindow(b *testing.B) {
 					b.Fatalf("checks %+v, want the disruption check failing", checks)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkWindowEvaluations reads a sampler's recent samples the way the
+// promote window's traffic rules do, as a long window goes on: 1,000 to
+// 100,000 samples at 10 per second, an evaluation every second reading the
+// last minute's. The time per sample stays flat when a read costs what it
+// returns, not the whole window so far.
+func BenchmarkWindowEvaluations(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		all := longWindow(b, n).samples
+		b.Run(fmt.Sprintf("samples=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				d := &Disruption{timeout: time.Second}
+				read := 0
+				for i, s := range all {
+					d.mu.Lock()
+					d.add(s)
+					d.mu.Unlock()
+					if i%10 == 9 {
+						read += len(d.Samples(s.Sent.Add(-time.Minute - d.timeout)))
+					}
+				}
+				if want := n / 10 * 610; read > want || read < want/2 {
+					b.Fatalf("read %d samples, want about %d", read, want)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/sample")
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -88,9 +89,13 @@ type Disruption struct {
 	timeout time.Duration
 
 	mu      sync.Mutex
-	samples []Sample
-	from    time.Time // first sample sent
-	to      time.Time // stop; zero while running
+	samples []Sample // in the order they were answered
+	// reach[i] is the latest Sent of samples[:i+1]; it only grows, so the
+	// first sample that can have been sent at or after a time is found by
+	// binary search, not by reading a long window from its start.
+	reach []time.Time
+	from  time.Time // first sample sent
+	to    time.Time // stop; zero while running
 }
 
 // NewDisruption returns a sampler of target over conn at rate samples per
@@ -149,7 +154,7 @@ func (d *Disruption) Run(ctx context.Context, rec *Recorder, started func()) err
 			defer wg.Done()
 			s := d.sample(reqCtx, client)
 			d.mu.Lock()
-			d.samples = append(d.samples, s)
+			d.add(s)
 			d.mu.Unlock()
 		}()
 	}
@@ -196,13 +201,24 @@ func (d *Disruption) sample(ctx context.Context, client *http.Client) Sample {
 	return s
 }
 
+// add records an answered sample; call with mu held.
+func (d *Disruption) add(s Sample) {
+	r := s.Sent
+	if n := len(d.reach); n > 0 && d.reach[n-1].After(r) {
+		r = d.reach[n-1]
+	}
+	d.samples, d.reach = append(d.samples, s), append(d.reach, r)
+}
+
 // Samples returns the samples sent at or after since whose answers are in,
 // in the order they were answered; the sampler may still be running.
 func (d *Disruption) Samples(since time.Time) []Sample {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Every sample before the first whose reach is since was sent before it.
+	first, _ := slices.BinarySearchFunc(d.reach, since, func(r, t time.Time) int { return r.Compare(t) })
 	var out []Sample
-	for _, s := range d.samples {
+	for _, s := range d.samples[first:] {
 		if !s.Sent.Before(since) {
 			out = append(out, s)
 		}
