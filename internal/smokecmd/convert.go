@@ -131,6 +131,9 @@ type pkgBuilder struct {
 	out    *collector
 	tests  []*goTest
 	byName map[string]*goTest // the latest run of each name
+	// ended is the test that just ended without passing: output up to the
+	// next event is its too.
+	ended *goTest
 }
 
 func (b *pkgBuilder) create(name string) *goTest {
@@ -187,16 +190,24 @@ type converter struct {
 	loc     locator
 	names   uniqueNames
 
+	// The reading side: lines are decoded where the output is read, and
+	// parsed in batches on a goroutine of their own (see handover.go).
 	sawEvent, sawText bool
 	partial           []byte // a line that arrives in pieces
 	partialCut        bool
+	interned          interner // action and package names of events
+	queued, handed    []queuedLine
+	parsing           chan struct{} // closed when the handed batch is parsed
+
+	// The parsing side.
 
 	global   *collector // the output of package "" and of build errors
 	builders map[string]*pkgBuilder
 	order    []string      // builder packages, in order of creation
 	builds   []*buildError // waiting for their summary line
-	ended    map[string]*goTest
-	interned interner // action and package names of events
+	// last is the builder of package lastPkg, the one most lines are of.
+	last    *pkgBuilder
+	lastPkg string
 
 	checks []result.Check
 	suites []Suite
@@ -209,7 +220,6 @@ func newConverter(started time.Time, loc locator) *converter {
 		names:    uniqueNames{},
 		global:   &collector{},
 		builders: map[string]*pkgBuilder{},
-		ended:    map[string]*goTest{},
 		interned: interner{},
 	}
 }
@@ -256,7 +266,7 @@ func (c *converter) line(b []byte) {
 				out = out[:min(len(out), jsonLineLimit/2)] + "…"
 			}
 			if !isVetHeader(out) {
-				c.parse(out, ev.Package)
+				c.queue(out, ev.Package)
 			}
 			return
 		}
@@ -265,7 +275,7 @@ func (c *converter) line(b []byte) {
 		c.sawText = true
 	}
 	if s := string(b); !isVetHeader(s) {
-		c.parse(s, "")
+		c.queue(s, "")
 	}
 }
 
@@ -282,8 +292,20 @@ func (c *converter) format() Format {
 	return Plain
 }
 
-func (c *converter) builder(pkg string) *pkgBuilder {
+// lookup returns the builder of package pkg, nil when there is none.
+func (c *converter) lookup(pkg string) *pkgBuilder {
+	if c.last != nil && c.lastPkg == pkg {
+		return c.last
+	}
 	b := c.builders[pkg]
+	if b != nil {
+		c.last, c.lastPkg = b, pkg
+	}
+	return b
+}
+
+func (c *converter) builder(pkg string) *pkgBuilder {
+	b := c.lookup(pkg)
 	if b == nil {
 		out := c.global
 		if pkg != "" {
@@ -292,6 +314,7 @@ func (c *converter) builder(pkg string) *pkgBuilder {
 		b = &pkgBuilder{out: out, byName: map[string]*goTest{}}
 		c.builders[pkg] = b
 		c.order = append(c.order, pkg)
+		c.last, c.lastPkg = b, pkg
 	}
 	return b
 }
@@ -317,11 +340,12 @@ func (c *converter) parse(s, pkg string) {
 			c.output(s[:end.at], pkg)
 		}
 		d, _ := time.ParseDuration(end.seconds + "s")
-		t := c.builder(pkg).end(end.name, parseOutcome(end.result), d)
-		c.ended[pkg] = nil
+		b := c.builder(pkg)
+		t := b.end(end.name, parseOutcome(end.result), d)
+		b.ended = nil
 		if t.outcome != passed {
 			t.after = &lines{}
-			c.ended[pkg] = t
+			b.ended = t
 		}
 		return
 	case s == "PASS" || s == "FAIL" || s == "SKIP":
@@ -352,7 +376,9 @@ func (c *converter) parse(s, pkg string) {
 		c.output(s, pkg)
 		return
 	}
-	delete(c.ended, pkg)
+	if b := c.lookup(pkg); b != nil {
+		b.ended = nil
+	}
 }
 
 func cmpOr(s, def string) string {
@@ -365,8 +391,8 @@ func cmpOr(s, def string) string {
 // output is a line no test event: it belongs to the active test, or to
 // the test that just ended as well.
 func (c *converter) output(s, pkg string) {
-	if t := c.ended[pkg]; t != nil {
-		t.after.add(s)
+	if b := c.lookup(pkg); b != nil && b.ended != nil {
+		b.ended.after.add(s)
 	}
 	if pkg != "" {
 		c.builder(pkg).out.add(s)
@@ -389,6 +415,7 @@ func (c *converter) complete(pkg, name string, o outcomeOf, d time.Duration) {
 	}
 	b := c.builder(pkg)
 	delete(c.builders, pkg)
+	c.last = nil
 	b.out.activate(nil)
 	p := goPackage{name: name, duration: d, tests: b.tests}
 	own := b.out.global
@@ -418,6 +445,7 @@ func containsFailures(tests []*goTest) bool {
 // run) and build errors no summary named become checks too.
 func (c *converter) finish() {
 	c.flushPartial()
+	c.parseQueued()
 	for _, pkg := range c.order {
 		if b := c.builders[pkg]; b != nil && !b.isEmpty() {
 			c.complete(pkg, "", unknown, 0)

@@ -35,5 +35,6 @@ func detect(out []byte) Format {
 	for line := range bytes.Lines(out) {
 		c.write(line)
 	}
+	c.finish()
 	return c.format()
 }
