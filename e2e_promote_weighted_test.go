@@ -406,7 +406,7 @@ func BenchmarkWeightChange(b *testing.B) {
 		pct := []int{10, 50}[i%2]
 		at, _ := set(pct)
 		accepted = append(accepted, time.Since(at))
-		m, err := probe.Follow(b.Context(), 100, gateway.Want{Old: "v1", Percent: pct}, 30*time.Second)
+		m, err := probe.Follow(b.Context(), 100, gateway.Want{Old: "v1", Percent: float64(pct)}, 30*time.Second)
 		if err != nil {
 			b.Fatal(err)
 		}

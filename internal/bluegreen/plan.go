@@ -226,6 +226,21 @@ func (p Plan) Selecting(rev int) []kube.Object {
 	return out
 }
 
+// SelectingEvery returns the production Services selecting the pods of
+// every revision: the manifests' own selectors, without the revision
+// label. Weights set by replica counts put two revisions behind them.
+func (p Plan) SelectingEvery() []kube.Object {
+	out := make([]kube.Object, 0, len(p.Services))
+	for _, s := range p.Services {
+		c := clone(s)
+		sel, _, _ := unstructured.NestedStringMap(c.Obj.Object, "spec", "selector")
+		delete(sel, LabelRevision)
+		_ = unstructured.SetNestedStringMap(c.Obj.Object, sel, "spec", "selector")
+		out = append(out, c)
+	}
+	return out
+}
+
 // Following returns the followers pointed at revision rev's workloads:
 // an HPA's scaleTargetRef names the revision's Deployment, a PDB's
 // selector gets the revision's label.

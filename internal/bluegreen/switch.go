@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,6 +106,22 @@ func EndpointsOf(ctx context.Context, client kubernetes.Interface, services []ku
 	want := strconv.Itoa(rev)
 	only := func(revs map[string]int) bool { return len(revs) == 1 && revs[want] > 0 }
 	return waitEndpoints(ctx, client, services, fmt.Sprintf("revision %d's pods only", rev), only, timeout)
+}
+
+// EndpointsCount waits until the Service's ready endpoints are exactly
+// want's pods: as many of each revision as it says, and none of another.
+func EndpointsCount(ctx context.Context, client kubernetes.Interface, service kube.ID, want map[int]int, timeout time.Duration) (time.Time, error) {
+	w := map[string]int{}
+	var parts []string
+	for rev, n := range want {
+		if n > 0 {
+			w[strconv.Itoa(rev)] = n
+			parts = append(parts, fmt.Sprintf("%d of revision %d", n, rev))
+		}
+	}
+	slices.Sort(parts)
+	exact := func(revs map[string]int) bool { return maps.Equal(revs, w) }
+	return waitEndpoints(ctx, client, []kube.ID{service}, strings.Join(parts, " and "), exact, timeout)
 }
 
 // EndpointsReady waits until every Service has a ready endpoint, whatever

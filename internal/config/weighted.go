@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"regexp"
 	"time"
 )
@@ -32,14 +31,29 @@ type Shift struct {
 	GatewayTimeout time.Duration `yaml:"gateway-timeout"`
 	// Split is how the split is measured.
 	Split Split `yaml:"split"`
+	// By is what carries the weights: "route" (a Gateway API HTTPRoute's
+	// backendRefs weights, per request) or "replicas" (pod counts of the
+	// two revisions behind the production Services, per pod, for clusters
+	// without a Gateway). When empty: route if the manifests hold an
+	// HTTPRoute, replicas if they hold none.
+	By string `yaml:"by"`
 }
+
+// What carries a weighted promotion's weights (promote.weighted.by).
+const (
+	ByRoute    = "route"
+	ByReplicas = "replicas"
+)
 
 // Split is where the route's traffic is measured and how an answer names
 // the revision that gave it.
 type Split struct {
-	// URL is the route's public address: requests sent there pass the
-	// gateway. Required.
-	URL string `yaml:"url"`
+	// Endpoint is where the requests go: url, the route's public address
+	// (requests sent there pass the gateway; required with a route), or,
+	// when the weights are replica counts, a production Service reached
+	// through the API server's service proxy (service, port, path,
+	// scheme) or the address in front of it (url).
+	Endpoint `yaml:",inline"`
 	// Header is the response header naming the revision (e.g.
 	// X-Version); promote.version-header when empty.
 	Header string `yaml:"header"`
@@ -84,7 +98,7 @@ func (w Shift) SplitRequests() int { return cmpOr(w.Split.Requests, 200) }
 
 // configured reports whether any field of w is set.
 func (w Shift) configured() bool {
-	return len(w.Steps) > 0 || w.StepWatch != nil || w.Route != "" || w.GatewayTimeout != 0 || w.Split != (Split{})
+	return len(w.Steps) > 0 || w.StepWatch != nil || w.Route != "" || w.GatewayTimeout != 0 || w.Split != (Split{}) || w.By != ""
 }
 
 var jsonField = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
@@ -122,6 +136,14 @@ func (p Promote) validateWeighted() error {
 	if w.Route != "" && !dnsLabel.MatchString(w.Route) && !dnsSubdomain.MatchString(w.Route) {
 		errs = append(errs, fmt.Errorf("promote.weighted.route %q: want the name of an HTTPRoute of the manifests, e.g. web", w.Route))
 	}
+	switch w.By {
+	case "", ByRoute, ByReplicas:
+	default:
+		errs = append(errs, fmt.Errorf("promote.weighted.by %q: use route (a Gateway API HTTPRoute's weights) or replicas (pod counts behind the Service), or leave it out to choose by whether the manifests hold an HTTPRoute", w.By))
+	}
+	if w.By == ByReplicas && w.Route != "" {
+		errs = append(errs, fmt.Errorf("promote.weighted.route %q is set but promote.weighted.by is replicas: replica counts move no route; remove one of them", w.Route))
+	}
 	if w.GatewayTimeout < 0 || (w.GatewayTimeout > 0 && w.GatewayTimeout < 100*time.Millisecond) {
 		errs = append(errs, fmt.Errorf("promote.weighted.gateway-timeout %v: want 100ms or more, e.g. 30s", w.GatewayTimeout))
 	}
@@ -134,10 +156,15 @@ var dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]
 func (p Promote) validateSplit() error {
 	s := p.Weighted.Split
 	var errs []error
-	if s.URL == "" {
+	switch {
+	case s.URL == "" && s.Service == "" && p.Weighted.By == ByReplicas:
+		errs = append(errs, errors.New("promote.weighted.split: set url (the address in front of the production Service) or service (a production Service, measured through the API server's service proxy), where shipgate measures the split the replica counts make"))
+	case s.URL == "" && s.Service == "":
 		errs = append(errs, errors.New("promote.weighted.split.url is empty: set the route's public address (e.g. https://shop.example.com/), where shipgate measures the split the gateway makes"))
-	} else if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("promote.weighted.split.url %q: want an absolute http or https URL, e.g. https://shop.example.com/", s.URL))
+	case s.Service != "" && p.Weighted.By == ByRoute:
+		errs = append(errs, fmt.Errorf("promote.weighted.split.service %q: a Service measured directly bypasses the gateway; with weights on a route set split.url to the route's public address", s.Service))
+	default:
+		errs = append(errs, s.Endpoint.validate("promote.weighted.split"))
 	}
 	switch {
 	case s.Header != "" && s.JSON != "":

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -89,8 +90,9 @@ type Want struct {
 	// revision's, when known (an answer with neither counts as New when
 	// New is empty).
 	Old, New string
-	// Percent is the new revision's weight, 0 to 100.
-	Percent int
+	// Percent is the new revision's weight, 0 to 100 (a fraction of a
+	// percent when the weights are pod counts, e.g. 33.3 for 1 of 3).
+	Percent float64
 	// Tolerance, when set, is the allowed distance of the new revision's
 	// share from Percent, as a fraction; else the binomial bound.
 	Tolerance *float64
@@ -175,7 +177,7 @@ func Judge(c Counts, want Want) Verdict {
 			newCount += k
 		}
 	}
-	w := float64(want.Percent) / 100
+	w := want.Percent / 100
 	v := Verdict{}
 	if n > 0 {
 		v.Share = float64(newCount) / float64(n)
@@ -210,7 +212,7 @@ func Judge(c Counts, want Want) Verdict {
 		v.Bound = *want.Tolerance
 	}
 	if d := math.Abs(v.Share - w); d > v.Bound+1e-12 {
-		v.Why = fmt.Sprintf("the new revision's share is %.1f%%, %.1f points from its weight %d%% (allowed: %.1f)", 100*v.Share, 100*d, want.Percent, 100*v.Bound)
+		v.Why = fmt.Sprintf("the new revision's share is %.1f%%, %.1f points from its weight %s%% (allowed: %.1f)", 100*v.Share, 100*d, pctText(want.Percent), 100*v.Bound)
 		return v
 	}
 	big, small := n-newCount, newCount // the old side should be the larger
@@ -300,7 +302,7 @@ func (p *Probe) Follow(parent context.Context, n int, want Want, timeout time.Du
 	if parent.Err() != nil {
 		return m, fmt.Errorf("measure the split through %s: %w", p.URL, parent.Err())
 	}
-	return m, fmt.Errorf("the split through %s did not follow %d%% within %s: the last %d answers: %s; %s", p.URL, want.Percent, timeout, m.Counts.Total, m.Counts, m.Verdict.Why)
+	return m, fmt.Errorf("the split through %s did not follow %s%% within %s: the last %d answers: %s; %s", p.URL, pctText(want.Percent), timeout, m.Counts.Total, m.Counts, m.Verdict.Why)
 }
 
 func cmpOr[T comparable](v, def T) T {
@@ -310,3 +312,7 @@ func cmpOr[T comparable](v, def T) T {
 	}
 	return v
 }
+
+// pctText writes a weight as a percentage without needless decimals: 10,
+// 33.3.
+func pctText(pct float64) string { return strconv.FormatFloat(math.Round(pct*10)/10, 'f', -1, 64) }

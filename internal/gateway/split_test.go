@@ -35,6 +35,8 @@ func TestJudge(t *testing.T) {
 		{name: "none of the new revision at 10%", c: counts(200, 0, 0), want: Want{Old: "v1", Percent: 10}, why: "the new revision's share is 0.0%, 10.0 points from its weight 10%"},
 		{name: "the seed's bar: at 90:10 more than 5 to 1", c: counts(166, 34, 0), want: Want{Old: "v1", Percent: 10, Tolerance: &five}, why: "the new revision's share is 17.0%"},
 		{name: "the seed's bar alone", c: counts(165, 35, 0), want: Want{Old: "v1", Percent: 10, Tolerance: ptr(0.1)}, why: "the larger side answered 165 to 35, not more than 5 to 1"},
+		{name: "a fraction of a percent: 1 pod of 3", c: counts(140, 60, 0), want: Want{Old: "v1", Percent: 100.0 / 3}, ok: true},
+		{name: "a fraction of a percent, missed", c: counts(180, 20, 0), want: Want{Old: "v1", Percent: 100.0 / 3}, why: "the new revision's share is 10.0%, 23.3 points from its weight 33.3% (allowed: 13.3)"},
 		{name: "a weight of 0 allows no new answer", c: counts(199, 1, 0), want: Want{Old: "v1", Percent: 0}, why: "1 of 200 answers came from a revision other than the live one"},
 		{name: "a weight of 100 allows no old answer", c: counts(1, 199, 0), want: Want{Old: "v1", Percent: 100}, why: "1 of 200 answers still came from the old revision"},
 		{name: "all new at 100", c: counts(0, 200, 0), want: Want{Old: "v1", Percent: 100}, ok: true},

@@ -19,46 +19,15 @@ import (
 // blueGreen runs the new revision beside the live one, checks it through
 // its preview Services, switches production to it and watches it.
 func (p *promotion) blueGreen(ctx context.Context) error {
-	ns := p.s.namespace
-	// 7. The revision's config copies, workloads and previews (and the
-	// shared objects, in place), then readiness.
-	began := time.Now()
-	objs := append(append([]kube.Object(nil), p.plan.Shared...), p.plan.Revisioned()...)
-	p.env.RT.Logf("promote: applying revision %d beside %s (%d objects)", p.rev.Number, previousText(p.live), len(objs))
-	applied, err := p.kc.Apply(ctx, objs, kube.ApplyOptions{Namespace: ns, Force: true})
-	if err != nil {
-		if ctx.Err() != nil {
-			return p.abandon(ctx, "cancelled while applying", ctx.Err())
-		}
-		p.step(CheckDeploy, "The new revision applies and becomes ready beside the live one.", began, &result.Finding{
-			Title: "The new revision did not apply; traffic never moved", Message: findingsText(kube.ApplyFindings(applied), err),
-		})
-		return p.abandon(ctx, "did not apply", nil)
-	}
-	werr := p.kc.Wait(ctx, p.plan.WorkloadIDs(), kube.WaitOptions{Timeout: p.s.timeout, Progress: func(l string) { p.env.RT.Logf("  %s", l) }})
-	if werr != nil {
-		if ctx.Err() != nil {
-			return p.abandon(ctx, "cancelled while waiting for readiness", ctx.Err())
-		}
-		p.step(CheckDeploy, "The new revision applies and becomes ready beside the live one.", began, &result.Finding{
-			Title: "The new revision did not become ready; traffic never moved", Message: werr.Error(),
-		})
-		return p.abandon(ctx, "did not become ready", nil)
-	}
-	p.step(CheckDeploy, fmt.Sprintf("Revision %d (%d Deployment(s), %d config copies, %d preview Service(s)) applied and ready beside %s.",
-		p.rev.Number, len(p.plan.Workloads), len(p.plan.Copies), len(p.plan.Previews), previousText(p.live)), began, nil)
-
-	// 8. The checks, against the previews.
-	if ok, err := p.preview(ctx); err != nil {
-		return p.abandon(ctx, "could not be checked through its previews", err)
-	} else if !ok {
-		return p.abandon(ctx, "failed its preview checks", nil)
+	if ok, err := p.besideLive(ctx); !ok {
+		return err
 	}
 
 	// 9–10. The switch, in one pass, under the watched window's monitor:
 	// it starts before the switch so the live revision's answers and the
 	// switch are on the timeline — except on a first promotion, whose
 	// production Services the switch creates.
+	var err error
 	first := p.live == nil
 	if !first {
 		if p.win, err = p.newWindow(ctx, p.plan.Selector()); err != nil {
@@ -69,7 +38,7 @@ func (p *promotion) blueGreen(ctx context.Context) error {
 	if err := p.lockHeld(); err != nil {
 		return err
 	}
-	began = time.Now()
+	began := time.Now()
 	changed, err := bluegreen.Switch(ctx, p.kc, append(p.plan.Selecting(p.rev.Number), p.plan.Following(p.rev.Number)...))
 	switched := time.Now()
 	if first && err == nil {
@@ -141,6 +110,48 @@ func (p *promotion) passed(ctx context.Context, switched time.Time) {
 		desc = "No watched window (promote.watch is 0): the revision is good once switched."
 	}
 	p.step(CheckWatch, desc, switched, nil)
+}
+
+// besideLive applies the new revision beside the live one, waits for it
+// and checks it through its previews (steps 7–8); false when the
+// promotion ended there (the revision abandoned, traffic never moved).
+func (p *promotion) besideLive(ctx context.Context) (bool, error) {
+	ns := p.s.namespace
+	// 7. The revision's config copies, workloads and previews (and the
+	// shared objects, in place), then readiness.
+	began := time.Now()
+	objs := append(append([]kube.Object(nil), p.plan.Shared...), p.plan.Revisioned()...)
+	p.env.RT.Logf("promote: applying revision %d beside %s (%d objects)", p.rev.Number, previousText(p.live), len(objs))
+	applied, err := p.kc.Apply(ctx, objs, kube.ApplyOptions{Namespace: ns, Force: true})
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, p.abandon(ctx, "cancelled while applying", ctx.Err())
+		}
+		p.step(CheckDeploy, "The new revision applies and becomes ready beside the live one.", began, &result.Finding{
+			Title: "The new revision did not apply; traffic never moved", Message: findingsText(kube.ApplyFindings(applied), err),
+		})
+		return false, p.abandon(ctx, "did not apply", nil)
+	}
+	werr := p.kc.Wait(ctx, p.plan.WorkloadIDs(), kube.WaitOptions{Timeout: p.s.timeout, Progress: func(l string) { p.env.RT.Logf("  %s", l) }})
+	if werr != nil {
+		if ctx.Err() != nil {
+			return false, p.abandon(ctx, "cancelled while waiting for readiness", ctx.Err())
+		}
+		p.step(CheckDeploy, "The new revision applies and becomes ready beside the live one.", began, &result.Finding{
+			Title: "The new revision did not become ready; traffic never moved", Message: werr.Error(),
+		})
+		return false, p.abandon(ctx, "did not become ready", nil)
+	}
+	p.step(CheckDeploy, fmt.Sprintf("Revision %d (%d Deployment(s), %d config copies, %d preview Service(s)) applied and ready beside %s.",
+		p.rev.Number, len(p.plan.Workloads), len(p.plan.Copies), len(p.plan.Previews), previousText(p.live)), began, nil)
+
+	// 8. The checks, against the previews.
+	if ok, err := p.preview(ctx); err != nil {
+		return false, p.abandon(ctx, "could not be checked through its previews", err)
+	} else if !ok {
+		return false, p.abandon(ctx, "failed its preview checks", nil)
+	}
+	return true, nil
 }
 
 // preview runs the checks against the preview Services; false when they

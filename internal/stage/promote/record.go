@@ -51,6 +51,9 @@ func (p *promotion) record(ctx context.Context) error {
 		State: history.Promoting, Started: p.env.Now(),
 		Names: map[string]string{digestKey: digest(p.loaded.Objects)},
 	}
+	if p.replicas {
+		r.Names[weightsKey] = config.ByReplicas
+	}
 	if p.live != nil {
 		r.Previous = p.live.Number
 	}
@@ -70,21 +73,32 @@ func (p *promotion) record(ctx context.Context) error {
 		if p.plan, err = bluegreen.Build(p.loaded.Objects, p.s.app, rev.Number, p.s.namespace); err != nil {
 			return err
 		}
-		names := map[string]string{}
-		for _, w := range p.plan.Workloads {
-			names[workloadPrefix+w.Base.String()] = w.Object.Obj.GetName()
-		}
-		if p.rev, err = p.store.SetState(ctx, rev.Number, history.Promoting, "workloads named", func(r *history.Revision) {
-			for k, v := range names {
-				r.Names[k] = v
-			}
-		}); err != nil {
+		if err := p.nameWorkloads(ctx); err != nil {
 			return err
 		}
 	}
 	p.saveState(strconv.Itoa(rev.Number))
 	p.note("Revision %d recorded (state promoting) before any change; previous revision: %s.", rev.Number, previousText(p.live))
 	return p.setOutputs()
+}
+
+// nameWorkloads records the names of the revision's Deployments (p.plan's)
+// in its history, for a rollback, a repair and the pruning to find them.
+func (p *promotion) nameWorkloads(ctx context.Context) error {
+	names := map[string]string{}
+	for _, w := range p.plan.Workloads {
+		names[workloadPrefix+w.Base.String()] = w.Object.Obj.GetName()
+	}
+	rev, err := p.store.SetState(ctx, p.rev.Number, history.Promoting, "workloads named", func(r *history.Revision) {
+		for k, v := range names {
+			r.Names[k] = v
+		}
+	})
+	if err != nil {
+		return err
+	}
+	p.rev = rev
+	return nil
 }
 
 func previousText(live *history.Revision) string {
@@ -133,7 +147,7 @@ func (p *promotion) repair(ctx context.Context, r history.Revision, all []histor
 	}
 	what := "no live revision to return to"
 	switch {
-	case r.Strategy == config.Weighted:
+	case r.Strategy == config.Weighted && !byReplicas(r):
 		if live != nil {
 			lp, err := p.planOf(*live)
 			if err != nil {
@@ -154,13 +168,16 @@ func (p *promotion) repair(ctx context.Context, r history.Revision, all []histor
 		if err := bluegreen.Scale(ctx, p.cl.Client, workloadsOf(r), 0); err != nil {
 			return "", err
 		}
-	case r.Strategy == config.BlueGreen || r.Strategy == "":
+	case r.Strategy == config.BlueGreen || r.Strategy == "" || byReplicas(r):
 		if live != nil {
 			lp, err := p.planOf(*live)
 			if err != nil {
 				return "", err
 			}
 			if _, err := bluegreen.Switch(ctx, p.kc, append(lp.Selecting(live.Number), lp.Following(live.Number)...)); err != nil {
+				return "", err
+			}
+			if _, err := p.fillUp(ctx, lp); err != nil {
 				return "", err
 			}
 			what = fmt.Sprintf("traffic is on revision %d", live.Number)

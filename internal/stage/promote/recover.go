@@ -90,6 +90,7 @@ func Recover(ctx context.Context, env *stage.Env, saved string) (err error) {
 	}
 	p.rev, p.live = *rev, &prev
 	p.s.cfg.Strategy = rev.Strategy
+	p.replicas = byReplicas(*rev)
 	objs, err := objectsOf(prev)
 	if err != nil {
 		return err

@@ -49,7 +49,7 @@ func (p *promotion) rollback(ctx context.Context, why string, firedAt time.Time)
 		p.win.mark("rollback", fmt.Sprintf("rollback to revision %d: %s", to.Number, why))
 	}
 	var err error
-	if p.s.cfg.StrategyName() == config.Weighted {
+	if p.s.cfg.StrategyName() == config.Weighted && !p.replicas {
 		err = p.restoreWeighted(ctx, to, firedAt)
 	} else if p.s.cfg.StrategyName() == config.Rolling {
 		err = p.restoreRolling(ctx, to, firedAt)
@@ -93,8 +93,16 @@ func (p *promotion) restoreBlueGreen(ctx context.Context, to history.Revision, f
 	back := time.Now()
 	p.step(CheckRollbackTraffic, fmt.Sprintf("Every production Service selects revision %d again, %s after the decision.", to.Number, back.Sub(firedAt).Round(time.Millisecond)), began, nil)
 
-	// 2–5. Verified.
-	p.verifyPods(ctx, lp.WorkloadIDs())
+	// 2–5. Its pods back to what its manifests ask for (a weighted
+	// promotion by replica counts changed them), then verified.
+	if n, err := p.fillUp(ctx, lp); err != nil {
+		p.step(CheckRollbackPods, "The restored revision's workloads are scaled back up and ready.", time.Now(), &result.Finding{Title: "The restored revision could not be scaled back up", Message: err.Error()})
+	} else {
+		if n > 0 {
+			p.note("Revision %d did not run the pods its manifests ask for (weights by replica counts): %d Deployment(s) scaled back to them after traffic moved.", to.Number, n)
+		}
+		p.verifyPods(ctx, lp.WorkloadIDs())
+	}
 	began = time.Now()
 	p.verifyEndpoints(ctx, kubeIDs(lp.Services), to.Number, back)
 	p.verifyTraffic(ctx, back, firedAt)

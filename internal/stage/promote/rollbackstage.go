@@ -142,8 +142,9 @@ func (p *promotion) runRollback(ctx context.Context, s rollbackSettings) (err er
 	p.loaded = deploy.Loaded{Objects: objs}
 	// The strategy that made the current revision decides how it is undone.
 	p.s.cfg.Strategy = cmp.Or(cur.Strategy, config.BlueGreen)
+	p.replicas = byReplicas(*cur)
 	pods := podSelector(objs)
-	if p.s.cfg.Strategy == config.BlueGreen {
+	if p.s.cfg.Strategy == config.BlueGreen || p.replicas {
 		if p.plan, err = p.planOf(*cur); err != nil {
 			return err
 		}

@@ -66,6 +66,9 @@ type promotion struct {
 	rehearsal *rehearsal
 	// reportName names the report files; promote when empty.
 	reportName string
+	// replicas says a weighted promotion's weights are replica counts
+	// (there is no route).
+	replicas bool
 	// traffic is how long after the decision to roll back the first
 	// sampled answer of the restored revision came.
 	traffic time.Duration
@@ -216,9 +219,17 @@ func (p *promotion) load(ctx context.Context) error {
 	}
 	p.loaded = l
 	desc := fmt.Sprintf("The manifests at %s load, and a %s promotion can be made of them.", in.Manifests, p.s.cfg.StrategyName())
-	if p.s.cfg.StrategyName() == config.BlueGreen {
+	switch p.s.cfg.StrategyName() {
+	case config.BlueGreen:
 		if _, err := bluegreen.Build(l.Objects, p.s.app, 1, p.s.namespace); err != nil {
 			return fmt.Errorf("input manifests %s: %w", in.Manifests, err)
+		}
+	case config.Weighted:
+		if err := p.chooseWeights(l.Objects); err != nil {
+			return fmt.Errorf("input manifests %s: %w", in.Manifests, err)
+		}
+		if p.replicas {
+			desc += " The weights are replica counts (no HTTPRoute in the manifests): the split is per pod, not per request."
 		}
 	}
 	p.res.Checks = append(p.res.Checks, result.Check{Name: CheckManifests, Description: desc, Duration: time.Since(began)})

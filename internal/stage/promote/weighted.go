@@ -42,6 +42,9 @@ type routePlan struct {
 // watched; a split that does not follow, a refused route or a rule that
 // fires sets the weights back at once.
 func (p *promotion) weighted(ctx context.Context) error {
+	if p.replicas {
+		return p.weightedByReplicas(ctx)
+	}
 	ns := p.s.namespace
 	// 7. The plan: the revision's Deployments and config copies (as for
 	// blue-green), its backend Services, and the route, checked against
@@ -111,22 +114,32 @@ func (p *promotion) weighted(ctx context.Context) error {
 		if pct == 100 {
 			return p.switchedByRoute(ctx, &rp, at)
 		}
-		stepBegan := time.Now()
-		fired, err := p.win.watch(ctx, p.s.cfg.Weighted.StepWatchFor())
-		switch {
-		case fired != nil:
-			p.win.judgeRules(&p.res, fired)
-			p.canaryShare(pct, at, fired)
-			return p.rollback(context.WithoutCancel(ctx), fmt.Sprintf("at step %d of %d (%d%%): %s", i+1, len(steps), pct, fired), fired.At)
-		case err != nil && ctx.Err() != nil && p.s.cfg.RollbackWhenCancelled():
-			p.win.judgeRules(&p.res, nil)
-			p.step(CheckWatch, "The watched window passes.", stepBegan, &result.Finding{Title: fmt.Sprintf("The job was cancelled at step %d%%", pct), Message: "promote.rollback-on-cancel is on: the route goes back to the last good revision."})
-			return errors.Join(p.rollback(context.WithoutCancel(ctx), fmt.Sprintf("the job was cancelled at step %d%%", pct), time.Now()), ctx.Err())
-		case err != nil:
+		if done, err := p.watchStep(ctx, i, len(steps), pct, at); done {
 			return err
 		}
 	}
 	return nil // unreachable: the last step is 100
+}
+
+// watchStep watches step i of n (the new revision at pct since at) for
+// promote.weighted.step-watch; done when the promotion ended there: a rule
+// fired or the job was cancelled (rolled back), or the watch failed.
+func (p *promotion) watchStep(ctx context.Context, i, n, pct int, at time.Time) (done bool, err error) {
+	stepBegan := time.Now()
+	fired, err := p.win.watch(ctx, p.s.cfg.Weighted.StepWatchFor())
+	switch {
+	case fired != nil:
+		p.win.judgeRules(&p.res, fired)
+		p.canaryShare(pct, at, fired)
+		return true, p.rollback(context.WithoutCancel(ctx), fmt.Sprintf("at step %d of %d (%d%%): %s", i+1, n, pct, fired), fired.At)
+	case err != nil && ctx.Err() != nil && p.s.cfg.RollbackWhenCancelled():
+		p.win.judgeRules(&p.res, nil)
+		p.step(CheckWatch, "The watched window passes.", stepBegan, &result.Finding{Title: fmt.Sprintf("The job was cancelled at step %d%%", pct), Message: "promote.rollback-on-cancel is on: traffic goes back to the last good revision."})
+		return true, errors.Join(p.rollback(context.WithoutCancel(ctx), fmt.Sprintf("the job was cancelled at step %d%%", pct), time.Now()), ctx.Err())
+	case err != nil:
+		return true, err
+	}
+	return false, nil
 }
 
 // planWeighted builds the revision's plan and finds the route; the route
@@ -155,15 +168,7 @@ func (p *promotion) planWeighted(ctx context.Context) (routePlan, error) {
 		}
 	}
 	p.plan = plan
-	names := map[string]string{}
-	for _, w := range plan.Workloads {
-		names[workloadPrefix+w.Base.String()] = w.Object.Obj.GetName()
-	}
-	if p.rev, err = p.store.SetState(ctx, p.rev.Number, history.Promoting, "workloads named", func(r *history.Revision) {
-		for k, v := range names {
-			r.Names[k] = v
-		}
-	}); err != nil {
+	if err := p.nameWorkloads(ctx); err != nil {
 		return routePlan{}, err
 	}
 	return routePlan{route: route, services: used}, nil
@@ -331,7 +336,7 @@ func (p *promotion) shift(ctx context.Context, rp *routePlan, pct int) (time.Tim
 	if err != nil {
 		return began, false, err
 	}
-	applied, accepted, m, err := p.setRoute(ctx, route, gateway.Want{Old: rp.oldVersion, Percent: pct, Tolerance: p.tolerance()})
+	applied, accepted, m, err := p.setRoute(ctx, route, gateway.Want{Old: rp.oldVersion, Percent: float64(pct), Tolerance: p.tolerance()})
 	p.win.markAt(applied, "step", fmt.Sprintf("route weights %d/%d (revision %d/%d)", 100-pct, pct, p.live.Number, p.rev.Number))
 	desc := fmt.Sprintf("At %d%% the gateway accepts the route and the measured split follows the weights", pct)
 	if err != nil {
@@ -359,17 +364,24 @@ func (p *promotion) shift(ctx context.Context, rp *routePlan, pct int) (time.Tim
 // route to the new revision, the revision is live, and the window
 // watches it.
 func (p *promotion) switchedByRoute(ctx context.Context, rp *routePlan, at time.Time) error {
+	return p.switchAfterSteps(ctx, at, fmt.Sprintf("HTTPRoute %s sends all traffic to revision %d", rp.route.Obj.GetName(), p.rev.Number))
+}
+
+// switchAfterSteps ends the steps, the new revision taking all the
+// traffic since at (how says how): the production Services select it
+// alone, it is live, and the window watches it.
+func (p *promotion) switchAfterSteps(ctx context.Context, at time.Time, how string) error {
 	began := time.Now()
 	changed, err := bluegreen.Switch(ctx, p.kc, append(p.plan.Selecting(p.rev.Number), p.plan.Following(p.rev.Number)...))
 	if err != nil {
 		p.step(CheckSwitch, "Every production Service selects the new revision.", began, &result.Finding{Title: "The switch failed", Message: err.Error()})
 		return p.rollback(context.WithoutCancel(ctx), "the switch failed: "+err.Error(), time.Now())
 	}
-	if p.rev, err = p.store.SetState(ctx, p.rev.Number, history.Live, fmt.Sprintf("route at 100%%, %d Service(s) switched", changed), func(r *history.Revision) { r.Switched = at }); err != nil {
+	if p.rev, err = p.store.SetState(ctx, p.rev.Number, history.Live, fmt.Sprintf("weights at 100%%, %d Service(s) switched", changed), func(r *history.Revision) { r.Switched = at }); err != nil {
 		return p.rollback(context.WithoutCancel(ctx), "recording the switch failed: "+err.Error(), time.Now())
 	}
-	p.win.markAt(at, "switch", fmt.Sprintf("route and production Services on revision %d", p.rev.Number))
-	p.step(CheckSwitch, fmt.Sprintf("HTTPRoute %s sends all traffic to revision %d; %d production Service(s) select it too (%d changed).", rp.route.Obj.GetName(), p.rev.Number, len(p.plan.Services), changed), began, nil)
+	p.win.markAt(at, "switch", fmt.Sprintf("production Services on revision %d alone", p.rev.Number))
+	p.step(CheckSwitch, fmt.Sprintf("%s; %d production Service(s) select it alone (%d changed).", how, len(p.plan.Services), changed), began, nil)
 	return p.watchAndFinish(ctx, at)
 }
 

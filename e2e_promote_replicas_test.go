@@ -1,0 +1,183 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/shipgate/shipgate/internal/bluegreen"
+	"github.com/shipgate/shipgate/internal/history"
+	"github.com/shipgate/shipgate/internal/podnet"
+)
+
+// replicasConfig promotes by weights without a route: the manifests hold
+// no HTTPRoute, so the weights are the two revisions' pod counts behind
+// Service web, and the split is measured through the API server's
+// service proxy, which picks a ready endpoint at random per request.
+const replicasConfig = `promote:
+  app: shop
+  strategy: weighted
+  watch: %s
+  interval: 100ms
+  scale-down-delay: 0s
+  lock-duration: 3s
+  version-header: X-Version
+  weighted:
+    steps: [25, 50, 100]
+    step-watch: %s
+    gateway-timeout: 20s
+    split: {service: web, path: /, requests: 200}
+  checks:
+    service: [{service: web, path: /, requests: 2}]
+  traffic:
+    endpoints: [{name: web, service: web, path: /}]
+    rate: 20
+    timeout: 3s
+  rollback:
+    consecutive-failures: 1000
+    thresholds: {window: 500ms, p95: 3s, error-rate: %s}
+`
+
+// fourReplicas runs the app with four pods, so 25 % is one pod of four.
+func fourReplicas(s string) string { return strings.Replace(s, "replicas: 2", "replicas: 4", 1) }
+
+// newReplicasApp is a production namespace promoted by replica counts.
+func newReplicasApp(t *testing.T, ns, watchFor, stepWatch, errorRate string) *promoteApp {
+	t.Helper()
+	g, srv, kubeconfig := existingCluster(t)
+	a := newPromoteApp(t, g, srv, kubeconfig, ns, watchFor, 1000)
+	a.cfg = fmt.Sprintf(replicasConfig, watchFor, stepWatch, errorRate)
+	a.web = fourReplicas(a.web)
+	return a
+}
+
+// whenShared calls fn once the production Service selects the pods of
+// every revision (its selector has no revision label), within two
+// minutes.
+func (a *promoteApp) whenShared(ctx context.Context, fn func()) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	w, err := a.g.Client.CoreV1().Services(a.ns).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=web"})
+	if err != nil {
+		a.t.Error(err)
+		return
+	}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if s, ok := ev.Object.(*corev1.Service); ok && ev.Type != watch.Deleted && len(s.Spec.Selector) > 0 && s.Spec.Selector[bluegreen.LabelRevision] == "" {
+			fn()
+			return
+		}
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		a.t.Errorf("service %s/web did not select every revision within 2 minutes", a.ns)
+	}
+}
+
+// TestPromoteWeightedByReplicas promotes with weights but no Gateway: the
+// replica counts set the split behind the one Service, measured like a
+// route's, on the real control plane with its pod network.
+func TestPromoteWeightedByReplicas(t *testing.T) {
+	t.Parallel()
+
+	t.Run("a good promotion through every step, the split per pod", func(t *testing.T) {
+		t.Parallel()
+		a := newReplicasApp(t, "rprod-good", "1s", "300ms", "30%")
+		s := a.promote("v1")
+		wantCode(t, s, 0)
+		if !strings.Contains(s.summary, "First promotion: there is no live revision to weigh against") {
+			t.Errorf("the first promotion's summary does not say it switched in one pass:\n%s", s.summary)
+		}
+		s = a.promote("v2")
+		wantCode(t, s, 0)
+		checkCases(t, readJUnit(t, s), []string{"promote/manifests", "promote/deploy", "promote/baseline", "promote/step-25", "promote/step-50", "promote/step-100",
+			"promote/switch", "promote/watch", "promote/scale-down"}, nil, true)
+		for _, want := range []string{
+			"the split is per pod, not per request",
+			"At 25%: pods web 1 new : 3 old, so the new revision has 25.0% of Service web's pods",
+			"At 50%: pods web 2 new : 2 old, so the new revision has 50.0% of Service web's pods",
+			"At 100%: the production Services select revision 2 alone (web 4); revision 1 keeps its pods until the window passes; 200 v2 of 200 answered",
+		} {
+			if !strings.Contains(s.summary, want) {
+				t.Errorf("the summary does not say %q:\n%s", want, s.summary)
+			}
+		}
+		// The measured counts are the app's own answers, not the weights.
+		m := regexp.MustCompile(`At 25%: pods [^;]+; (\d+) v1, (\d+) v2 of 200 answered`).FindStringSubmatch(s.summary)
+		if m == nil {
+			t.Fatalf("the summary does not count the answers of step 25%%:\n%s", s.summary)
+		}
+		if v1, v2 := atoi(m[1]), atoi(m[2]); v1+v2 != 200 || v2 == 0 || v1 <= v2 {
+			t.Errorf("at 25%% the answers were %d v1 and %d v2: want 200 in all, most of them v1", v1, v2)
+		}
+		if got := a.selected(); got != 2 {
+			t.Errorf("the production Service selects revision %d, want 2", got)
+		}
+		if got, want := a.replicas("web-r2"), int32(4); got != want {
+			t.Errorf("web-r2 has %d replicas, want %d", got, want)
+		}
+		if got := a.replicas("web-r1"); got != 0 {
+			t.Errorf("web-r1 has %d replicas after the promotion, want 0", got)
+		}
+		if got := a.revisions(); got[1] != history.Good || got[2] != history.Good {
+			t.Errorf("history %v, want 1 and 2 good", got)
+		}
+	})
+
+	t.Run("a canary that turns bad at 25% is rolled back and the old revision filled up", func(t *testing.T) {
+		t.Parallel()
+		a := newReplicasApp(t, "rprod-canary", "30s", "30s", "10%")
+		wantCode(t, a.live("v1"), 0)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go a.whenShared(ctx, func() { a.turnBad(2, podnet.Behavior{Version: "v2", FailRate: 1}) })
+		s := a.promote("v2")
+		wantCode(t, s, 1)
+		checkCases(t, readJUnit(t, s), []string{"promote/step-25", "rule/threshold/error-rate", "rollback/traffic", "rollback/pods-ready", "rollback/endpoints", "rollback/traffic-answered"},
+			map[string]string{"rule/threshold/error-rate": "fired"}, true)
+		if !regexp.MustCompile(`At 25%, \d+ of \d+ sampled production requests failed before the rule fired: \d+ answered by X-Version: v2`).MatchString(s.summary) {
+			t.Errorf("the summary does not count the canary's failed requests:\n%s", s.summary)
+		}
+		if got := a.selected(); got != 1 {
+			t.Errorf("after the rollback the production Service selects revision %d, want 1", got)
+		}
+		if got, want := a.replicas("web-r1"), int32(4); got != want {
+			t.Errorf("web-r1 has %d replicas after the rollback, want the %d its manifests ask for", got, want)
+		}
+		if got := a.replicas("web-r2"); got != 0 {
+			t.Errorf("web-r2 has %d replicas after the rollback, want 0", got)
+		}
+		if got := a.revisions(); got[2] != history.RolledBack || got[1] != history.Good {
+			t.Errorf("history %v, want 2 rolled back and 1 good", got)
+		}
+	})
+
+	t.Run("manifests that replica counts cannot weigh are refused before any change", func(t *testing.T) {
+		t.Parallel()
+		a := newReplicasApp(t, "rprod-refused", "1s", "300ms", "30%")
+		hpa := func(s string) string {
+			return s + "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 4\n"
+		}
+		s := a.promote("v1", hpa)
+		wantCode(t, s, 2)
+		if !strings.Contains(s.log, "weights by replica counts set the Deployments' replicas at every step, which an HPA would undo") {
+			t.Errorf("log:\n%s", s.log)
+		}
+		a.cfg = strings.Replace(a.cfg, "split: {service: web,", "split: {service: checkout,", 1)
+		s = a.promote("v1")
+		wantCode(t, s, 2)
+		if !strings.Contains(s.log, `promote.weighted.split.service "checkout": not a Service of the manifests (they have web)`) {
+			t.Errorf("log:\n%s", s.log)
+		}
+		if _, err := a.g.Client.AppsV1().Deployments(a.ns).Get(t.Context(), "web-r1", metav1.GetOptions{}); err == nil {
+			t.Errorf("web-r1 was made although the manifests were refused")
+		}
+	})
+}
