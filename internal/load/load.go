@@ -11,6 +11,12 @@
 // throughput, status codes, errors, requests per path) become checks with
 // the configured limits, intervals for the timeline and lines for the
 // summary.
+//
+// A stage starts a load with Launch (or Resolve, then Start), does its
+// own work meanwhile, and calls Stop (or Wait, to let the load's own
+// bounds end it); the Results give Checks(prefix), Lines and Intervals.
+// Promote may run one load per step and name each step's checks with a
+// prefix such as "[load] step 10%".
 package load
 
 import (
