@@ -69,6 +69,7 @@ spec:
 // The README's weighted example is a valid config.
 func init() {
 	readmeExamples["### Weighted (Gateway API)"] = func(t *testing.T, ex string) { parseExample(t, ex) }
+	readmeExamples["#### Weighted without a Gateway: replica counts"] = func(t *testing.T, ex string) { parseExample(t, ex) }
 }
 
 // weightedApp is a promoteApp whose traffic enters through Traefik.

@@ -79,11 +79,15 @@ func (p *promotion) access(ctx context.Context) error {
 		}
 		perms = append(perms, permission{gvr.Group, gvr.Resource, verbs})
 	}
+	if p.throughServiceProxy() {
+		perms = append(perms, permission{"", "services/proxy", []string{"get"}})
+	}
 	var missing []string
 	for _, perm := range perms {
+		resource, sub, _ := strings.Cut(perm.resource, "/")
 		for _, verb := range perm.verbs {
 			review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
-				ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: p.s.namespace, Verb: verb, Group: perm.group, Resource: perm.resource},
+				ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: p.s.namespace, Verb: verb, Group: perm.group, Resource: resource, Subresource: sub},
 			}}
 			got, err := p.cl.Client.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
 			if err != nil {
@@ -100,6 +104,27 @@ func (p *promotion) access(ctx context.Context) error {
 	}
 	p.step(CheckAccess, fmt.Sprintf("The kubeconfig may do everything the promotion does in namespace %s (%d permissions checked with SelfSubjectAccessReview).", p.s.namespace, len(perms)), began, nil)
 	return nil
+}
+
+// throughServiceProxy reports whether the promotion sends requests to a
+// Service through the API server's service proxy: sampled traffic, checks
+// or the weighted split naming a service.
+func (p *promotion) throughServiceProxy() bool {
+	cfg := p.s.cfg
+	if cfg.Weighted.Split.Service != "" && p.replicas {
+		return true
+	}
+	for _, e := range cfg.Traffic.Endpoints {
+		if e.Service != "" {
+			return true
+		}
+	}
+	for _, c := range cfg.Checks.Service {
+		if c.Service != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // acquire takes the Lease of the app in the environment.
