@@ -45,6 +45,16 @@ const replicasConfig = `promote:
     thresholds: {window: 500ms, p95: 3s, error-rate: %s}
 `
 
+// promoteLoad is promote.load: 40 requests a second to Service web
+// through the API server's service proxy during every step and the
+// window.
+const promoteLoad = `  load:
+    target: {service: web, port: http}
+    rate: 40
+    paths: [{path: /, weight: 1}]
+    limits: {p99: 2s}
+`
+
 // fourReplicas runs the app with four pods, so 25 % is one pod of four.
 func fourReplicas(s string) string { return strings.Replace(s, "replicas: 2", "replicas: 4", 1) }
 
@@ -156,6 +166,41 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		}
 		if got := a.revisions(); got[2] != history.RolledBack || got[1] != history.Good {
 			t.Errorf("history %v, want 2 rolled back and 1 good", got)
+		}
+	})
+
+	t.Run("a load runs through every step and the window, and a step whose load misses its limits rolls back", func(t *testing.T) {
+		t.Parallel()
+		a := newReplicasApp(t, "rprod-load", "1500ms", "1500ms", "90%")
+		a.cfg += promoteLoad
+		wantCode(t, a.promote("v1"), 0)
+		s := a.promote("v2")
+		wantCode(t, s, 0)
+		checkCases(t, readJUnit(t, s), []string{
+			"[load] step 25% success ratio should be at least 99%", "[load] step 25% p99 latency should be at most 2s",
+			"[load] step 50% success ratio should be at least 99%", "[load] watched window success ratio should be at least 99%",
+		}, nil, true)
+		if !regexp.MustCompile(`During the step 25%: Load on service/rprod-load/web:http/: \d+ requests`).MatchString(s.summary) {
+			t.Errorf("the summary does not report the load of step 25%%:\n%s", s.summary)
+		}
+
+		// Revision 3 fails a third of its answers: the rules allow it (90%),
+		// the load's 99% does not.
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go a.whenShared(ctx, func() { a.turnBad(3, podnet.Behavior{Version: "v3", FailRate: 0.34}) })
+		s = a.promote("v3")
+		wantCode(t, s, 1)
+		checkCases(t, readJUnit(t, s), []string{"[load] step 25% success ratio should be at least 99%", "rollback/traffic", "rollback/pods-ready"},
+			map[string]string{"[load] step 25% success ratio should be at least 99%": "status 500"}, false)
+		if !strings.Contains(s.log, "at step 1 of 3 (25%): the load during the step 25% missed its limits") {
+			t.Errorf("the log does not say the load rolled back step 25%%:\n%s", s.log)
+		}
+		if got := a.revisions(); got[3] != history.RolledBack || got[2] != history.Good {
+			t.Errorf("history %v, want 3 rolled back and 2 good", got)
+		}
+		if got := a.selected(); got != 2 {
+			t.Errorf("after the rollback the production Service selects revision %d, want 2", got)
 		}
 	})
 

@@ -74,7 +74,13 @@ func (p *promotion) blueGreen(ctx context.Context) error {
 // cancelled job) rolls back.
 func (p *promotion) watchAndFinish(ctx context.Context, switched time.Time) error {
 	window := p.s.cfg.WatchWindow()
+	ld := p.startLoad(ctx, "watched window", window)
 	fired, err := p.win.watch(ctx, window)
+	if missed := ld.finish(); missed != "" && err == nil && fired == nil {
+		p.win.judgeRules(&p.res, nil)
+		p.step(CheckWatch, "The watched window passes.", switched, &result.Finding{Title: "The load missed its limits in the watched window", Message: missed})
+		return p.rollback(context.WithoutCancel(ctx), missed, time.Now())
+	}
 	if err == nil && fired == nil {
 		p.passed(ctx, switched)
 		// The old revision stays for the scale-down delay, still watched.

@@ -126,7 +126,9 @@ func (p *promotion) weighted(ctx context.Context) error {
 // fired or the job was cancelled (rolled back), or the watch failed.
 func (p *promotion) watchStep(ctx context.Context, i, n, pct int, at time.Time) (done bool, err error) {
 	stepBegan := time.Now()
+	ld := p.startLoad(ctx, fmt.Sprintf("step %d%%", pct), p.s.cfg.Weighted.StepWatchFor())
 	fired, err := p.win.watch(ctx, p.s.cfg.Weighted.StepWatchFor())
+	missed := ld.finish()
 	switch {
 	case fired != nil:
 		p.win.judgeRules(&p.res, fired)
@@ -138,6 +140,9 @@ func (p *promotion) watchStep(ctx context.Context, i, n, pct int, at time.Time) 
 		return true, errors.Join(p.rollback(context.WithoutCancel(ctx), fmt.Sprintf("the job was cancelled at step %d%%", pct), time.Now()), ctx.Err())
 	case err != nil:
 		return true, err
+	case missed != "":
+		p.win.judgeRules(&p.res, nil)
+		return true, p.rollback(context.WithoutCancel(ctx), fmt.Sprintf("at step %d of %d (%d%%): %s", i+1, n, pct, missed), time.Now())
 	}
 	return false, nil
 }
