@@ -27,7 +27,12 @@ func Outages(samples []Sample, stop time.Time) []Outage {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(i, j int) int { return cmp.Or(samples[i].Sent.Compare(samples[j].Sent), cmp.Compare(i, j)) })
+	slices.SortFunc(order, func(i, j int) int {
+		if c := samples[i].Sent.Compare(samples[j].Sent); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
 	var out []Outage
 	var cur *Outage
 	for _, i := range order {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shipgate/shipgate/internal/monitor"
@@ -106,13 +107,19 @@ func build(title string, intervals []monitor.Interval, generated time.Time) page
 
 	sorted := slices.Clone(intervals)
 	monitor.SortStable(sorted, func(a, b *monitor.Interval) int {
-		return cmp.Or(
-			cmp.Compare(sourceRank(a.Source), sourceRank(b.Source)),
-			cmp.Compare(a.Source, b.Source),
-			cmp.Compare(a.Locator, b.Locator),
-			a.From.Compare(b.From),
-			a.To.Compare(b.To),
-		)
+		if c := cmp.Compare(sourceRank(a.Source), sourceRank(b.Source)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Source, b.Source); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Locator, b.Locator); c != 0 {
+			return c
+		}
+		if c := a.From.Compare(b.From); c != 0 {
+			return c
+		}
+		return a.To.Compare(b.To)
 	})
 	for _, iv := range sorted {
 		if n := len(p.Lanes); n == 0 || p.Lanes[n-1].Source != iv.Source || p.Lanes[n-1].Locator != iv.Locator {
