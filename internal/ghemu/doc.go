@@ -30,7 +30,11 @@
 // their statuses, with GitHub's refusals (an unresolved ref, failed checks
 // when required_contexts is left out) and auto_inactive. Tests read the
 // state back with CheckRuns, PullRequest, Merges, Comments, Deployments and
-// DeploymentStatuses. A FaultRule with AfterEmulation loses the answer of a
+// DeploymentStatuses. Workflow runs and their artifacts are seeded with
+// AddWorkflowRun and AddArtifact and listed as GitHub lists them; a
+// download redirects to the emulator's artifact storage (BlobPath), which
+// serves the zip on a signed URL and refuses a request that carries the
+// GitHub token. A FaultRule with AfterEmulation loses the answer of a
 // write that happened, to test what a client's retry does.
 //
 // GraphQL (POST /api/graphql, GraphQLPath) is checked the same way: every

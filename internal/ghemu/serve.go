@@ -56,6 +56,9 @@ type handler func(s *Server, ex *exchange) reply
 
 // handlers maps operationIds of the subset to their emulation.
 var handlers = map[string]handler{
+	"actions/download-artifact":           (*Server).downloadArtifact,
+	"actions/list-workflow-run-artifacts": (*Server).listRunArtifacts,
+	"actions/list-workflow-runs-for-repo": (*Server).listWorkflowRuns,
 	"checks/create":                  (*Server).createCheckRun,
 	"checks/update":                  (*Server).updateCheckRun,
 	"checks/get":                     (*Server).getCheckRun,
@@ -86,6 +89,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.requests
 	s.mu.Unlock()
 	ex := &exchange{req: r, body: body, path: r.URL.Path, requestID: requestID(n)}
+	if strings.HasPrefix(r.URL.Path, BlobPath) {
+		s.serveBlob(w, ex)
+		return
+	}
 	rep := s.handle(ex)
 	s.send(w, ex, rep, n)
 }

@@ -88,6 +88,7 @@ type Server struct {
 	violations            []Violation
 	bugs                  []string
 	graphql               graphqlState
+	actions               actionsState
 }
 
 // New starts an emulator for the test and closes it at cleanup, failing the

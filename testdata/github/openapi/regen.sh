@@ -21,6 +21,9 @@ ops=(
   repos/list-deployment-statuses
   repos/list-pull-requests-associated-with-commit
   issues/create-comment
+  actions/list-workflow-runs-for-repo
+  actions/list-workflow-run-artifacts
+  actions/download-artifact
 )
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
