@@ -22,6 +22,9 @@ type Client struct {
 	// Calls counts the HTTP requests sent, retries included.
 	calls *counter
 	logf  func(string, ...any)
+	// storage downloads from where the API redirects (artifact archives):
+	// the same retries, never the token.
+	storage *http.Client
 }
 
 // Option changes a Client.
@@ -91,13 +94,14 @@ func New(apiURL, token, repository string, opts ...Option) (*Client, error) {
 		base: cnt, maxAttempts: o.maxAttempts, maxWait: o.maxWait, backoff: o.backoff,
 		now: o.now, sleep: o.sleep, logf: o.logf,
 	}
+	storage := hc
 	gh := github.NewClient(&hc).WithAuthToken(token)
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}
 	gh.BaseURL = u
 	gh.UserAgent = "shipgate"
-	return &Client{gh: gh, owner: owner, repo: repo, calls: cnt, logf: o.logf}, nil
+	return &Client{gh: gh, owner: owner, repo: repo, calls: cnt, logf: o.logf, storage: &storage}, nil
 }
 
 // Calls returns how many HTTP requests the client has sent, retries included.
