@@ -22,6 +22,8 @@ type Sandbox struct {
 	Business Business `yaml:"business"`
 	// Load is generated while the service and business tiers run.
 	Load LoadSpec `yaml:"load"`
+	// Parity is how close to production the sandbox must be.
+	Parity Parity `yaml:"parity"`
 }
 
 // Restarts returns MaxRestarts or its default of 0.
@@ -105,7 +107,7 @@ func (s Sandbox) validate() error {
 	if s.MaxRestarts != nil && *s.MaxRestarts < 0 {
 		errs = append(errs, fmt.Errorf("sandbox.max-restarts is %d; use 0 or more", *s.MaxRestarts))
 	}
-	errs = append(errs, validateTiers("sandbox", s.Service, s.Business), s.Load.validate("sandbox.load"))
+	errs = append(errs, validateTiers("sandbox", s.Service, s.Business), s.Load.validate("sandbox.load"), s.Parity.validate("sandbox.parity"))
 	return errors.Join(errs...)
 }
 
