@@ -82,7 +82,7 @@ func (l *lineLog) Write(p []byte) (int, error) {
 	if end < 0 {
 		return len(p), nil // an unfinished line waits for the rest
 	}
-	lines := data[:end]
+	lines := bytes.TrimSuffix(data[:end], []byte("\r")) // the last line's CRLF
 	if bytes.Contains(lines, []byte("\r\n")) {
 		lines = bytes.ReplaceAll(lines, []byte("\r\n"), []byte("\n"))
 	}
