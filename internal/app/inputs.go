@@ -28,11 +28,12 @@ func readInputs(rt *actionio.Runtime, args []string, stderr io.Writer) (stage.In
 		}
 		p := d.field(&in)
 		*p = rt.Input(d.name)
-		if d.secret && d.name != "kubeconfig" {
+		if d.secret && d.name != "kubeconfig" && d.name != "production-kubeconfig" {
 			rt.Mask(*p)
 		}
 	}
 	maskKubeconfig(rt, in.Kubeconfig)
+	maskKubeconfig(rt, in.ProductionKubeconfig)
 	in.Repo = cmp.Or(rt.Getenv("GITHUB_WORKSPACE"), ".")
 	return in, nil
 }

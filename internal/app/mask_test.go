@@ -96,33 +96,35 @@ contexts:
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var out bytes.Buffer
-			env := map[string]string{"GITHUB_ACTIONS": "true", "INPUT_KUBECONFIG": tc.kubeconfig}
-			rt := actionio.New(func(k string) string { return env[k] }, &out)
-			if _, err := readInputs(rt, nil, &out); err != nil {
-				t.Fatal(err)
-			}
-			var masks []string
-			for _, line := range strings.Split(out.String(), "\n") {
-				if m, ok := strings.CutPrefix(line, "::add-mask::"); ok {
-					masks = append(masks, m)
+		for _, input := range []string{"INPUT_KUBECONFIG", "INPUT_PRODUCTION-KUBECONFIG"} {
+			t.Run(tc.name+" "+input, func(t *testing.T) {
+				t.Parallel()
+				var out bytes.Buffer
+				env := map[string]string{"GITHUB_ACTIONS": "true", input: tc.kubeconfig}
+				rt := actionio.New(func(k string) string { return env[k] }, &out)
+				if _, err := readInputs(rt, nil, &out); err != nil {
+					t.Fatal(err)
 				}
-			}
-			// The runner replaces every registered value in later output.
-			log := tc.kubeconfig + "\n" + strings.Join(tc.secrets, " ")
-			for _, m := range masks {
-				log = strings.ReplaceAll(log, m, "***")
-			}
-			for _, s := range tc.secrets {
-				if strings.Contains(log, s) {
-					t.Errorf("%q reaches the log; masks: %q", s, masks)
+				var masks []string
+				for _, line := range strings.Split(out.String(), "\n") {
+					if m, ok := strings.CutPrefix(line, "::add-mask::"); ok {
+						masks = append(masks, m)
+					}
 				}
-			}
-			if !strings.HasPrefix(tc.name, "not a kubeconfig") && !strings.Contains(log, "https://prod.example:6443") {
-				t.Errorf("the server is masked; masks: %q", masks)
-			}
-		})
+				// The runner replaces every registered value in later output.
+				log := tc.kubeconfig + "\n" + strings.Join(tc.secrets, " ")
+				for _, m := range masks {
+					log = strings.ReplaceAll(log, m, "***")
+				}
+				for _, s := range tc.secrets {
+					if strings.Contains(log, s) {
+						t.Errorf("%q reaches the log; masks: %q", s, masks)
+					}
+				}
+				if !strings.HasPrefix(tc.name, "not a kubeconfig") && !strings.Contains(log, "https://prod.example:6443") {
+					t.Errorf("the server is masked; masks: %q", masks)
+				}
+			})
+		}
 	}
 }

@@ -43,6 +43,11 @@ type Inputs struct {
 	KeepOnFailure  string // "true" keeps the cluster after a failure
 	Image          string // the pull request's image (name:tag or name@digest)
 
+	// ProductionKubeconfig (a secret) or, on the command line,
+	// ProductionKubeconfigPath is production's kubeconfig, read with get
+	// and list only to measure the sandbox's parity.
+	ProductionKubeconfig, ProductionKubeconfigPath string
+
 	// Smoke inputs.
 	SmokeCommand string
 	Disruption   string // "true" watches a rollout from the base to the head
