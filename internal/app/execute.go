@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/internal/actionio"
+	"github.com/shipgate/shipgate/internal/ghapi"
 	"github.com/shipgate/shipgate/internal/publish"
 	"github.com/shipgate/shipgate/internal/report"
 	"github.com/shipgate/shipgate/internal/result"
+	"github.com/shipgate/shipgate/internal/risk"
 	"github.com/shipgate/shipgate/internal/stage"
 )
 
@@ -42,6 +44,9 @@ func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail f
 		checks = env.GitHub
 	}
 	env.Publisher = publish.New(env.RT, checks, env.Job.RunURL(), "The step summary has more. "+more, sys.Now)
+	if env.GitHub != nil && env.Job.RunID != 0 {
+		env.Publisher.SetRanker(risk.NewRanker(env.GitHub.HistorySource(historyQuery(env)), risk.DefaultTimeout, env.RT.Warnf))
+	}
 
 	started := sys.Now()
 	targets, err := st.Run(ctx, env)
@@ -57,7 +62,8 @@ func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail f
 	if err := writeFiles(in, out, targets); err != nil {
 		return fail(err)
 	}
-	if err := env.RT.AppendSummary(report.Markdown(targets, report.MaxStepSummary, more)); err != nil {
+	ranking := env.Publisher.RiskSection(ctx, targets, report.MaxStepSummary/4)
+	if err := env.RT.AppendSummary(report.Markdown(targets, report.MaxStepSummary-len(ranking), more) + ranking); err != nil {
 		env.RT.Warnf("%v", err)
 	}
 
@@ -91,6 +97,26 @@ func execute(ctx context.Context, st stage.Stage, env *stage.Env, sys IO, fail f
 		return ExitFindings
 	}
 	return ExitOK
+}
+
+// historyQuery is the history a failed run is ranked by: the earlier
+// runs of the repository, the pull request's base branch (else the
+// default branch) as the base, this run and its pull request's own runs
+// left out.
+func historyQuery(env *stage.Env) ghapi.HistoryQuery {
+	q := ghapi.HistoryQuery{BaseBranch: "main", CurrentRunID: env.Job.RunID}
+	if ev := env.Event; ev != nil {
+		if ev.Repository.DefaultBranch != "" {
+			q.BaseBranch = ev.Repository.DefaultBranch
+		}
+		if pr := ev.PullRequest; pr != nil {
+			q.PullRequest, q.HeadBranch = pr.Number, pr.Head.Ref
+			if pr.Base.Ref != "" {
+				q.BaseBranch = pr.Base.Ref
+			}
+		}
+	}
+	return q
 }
 
 // reportError writes the reports of a run that ended in err (exit code 2,

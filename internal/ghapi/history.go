@@ -292,3 +292,15 @@ func (n *notes) lines() []string {
 	}
 	return out
 }
+
+// HistorySource is a risk.Source reading q's history through c.
+func (c *Client) HistorySource(q HistoryQuery) risk.Source { return historySource{c, q} }
+
+type historySource struct {
+	c *Client
+	q HistoryQuery
+}
+
+func (s historySource) History(ctx context.Context) (risk.History, error) {
+	return s.c.TestHistory(ctx, s.q)
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/shipgate/shipgate/internal/ghapi"
 	"github.com/shipgate/shipgate/internal/report"
 	"github.com/shipgate/shipgate/internal/result"
+	"github.com/shipgate/shipgate/internal/risk"
 )
 
 // CheckRuns is the part of the GitHub client the publisher needs.
@@ -25,10 +26,21 @@ type CheckRuns interface {
 	CompleteCheckRun(ctx context.Context, id int64, name string, out ghapi.Output, conclusion string, findings []result.Finding, completed time.Time) error
 }
 
+// Ranker ranks a run's failed cases by their history as a summary
+// section of at most limit bytes (risk.Ranker).
+type Ranker interface {
+	Section(ctx context.Context, failed []risk.Case, limit int) string
+}
+
+// MaxRiskSection bounds the ranking's section of a check run's summary,
+// so the findings keep most of its 65,535 characters.
+const MaxRiskSection = 16 << 10
+
 // Publisher reports the targets of one stage run.
 type Publisher struct {
 	rt         *actionio.Runtime
 	checks     CheckRuns // nil: no GitHub reporting (CLI, or no token)
+	ranker     Ranker    // nil: failures are not ranked
 	detailsURL string
 	moreNote   string
 	now        func() time.Time
@@ -45,6 +57,24 @@ type Publisher struct {
 // readers where findings that did not fit a summary are.
 func New(rt *actionio.Runtime, checks CheckRuns, detailsURL, moreNote string, now func() time.Time) *Publisher {
 	return &Publisher{rt: rt, checks: checks, detailsURL: detailsURL, moreNote: moreNote, now: now, open: map[*Run]bool{}}
+}
+
+// SetRanker makes every failed target's check run, and RiskSection, rank
+// the failures by their history; nil turns ranking off. Call it before
+// the stage runs.
+func (p *Publisher) SetRanker(r Ranker) { p.ranker = r }
+
+// RiskSection is the ranking of the failed cases of targets in at most
+// limit bytes, empty without a ranker or failures.
+func (p *Publisher) RiskSection(ctx context.Context, targets []report.Target, limit int) string {
+	if p.ranker == nil {
+		return ""
+	}
+	var failed []risk.Case
+	for _, t := range targets {
+		failed = append(failed, risk.Failures(t.Result.Stage, t.Result, t.Error != "")...)
+	}
+	return p.ranker.Section(ctx, failed, limit)
 }
 
 // Run is one target's check run.
@@ -90,9 +120,10 @@ func (r *Run) End(ctx context.Context, t report.Target) {
 		conclusion = "failure"
 	}
 	if r.id != 0 && p.usable() {
+		ranking := p.RiskSection(ctx, []report.Target{t}, MaxRiskSection)
 		out := ghapi.Output{
 			Title:   t.Result.Title,
-			Summary: report.Markdown([]report.Target{t}, report.MaxCheckOutput, p.moreNote),
+			Summary: report.Markdown([]report.Target{t}, report.MaxCheckOutput-len(ranking), p.moreNote) + ranking,
 		}
 		err := p.checks.CompleteCheckRun(ctx, r.id, r.name, out, conclusion, t.Result.Findings(), p.now())
 		if err == nil {
