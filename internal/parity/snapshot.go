@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/discovery"
@@ -50,6 +51,11 @@ func Read(ctx context.Context, cfg *rest.Config, namespaces []Namespace) (Snapsh
 	cfg = rest.CopyConfig(cfg)
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "shipgate-parity"
+	}
+	// Discovery takes no context: a server that does not answer must not
+	// hold the run beyond this.
+	if cfg.Timeout == 0 {
+		cfg.Timeout = requestTimeout
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -105,6 +111,9 @@ func unreadable(err error) string {
 	}
 	return err.Error()
 }
+
+// requestTimeout bounds each request Read makes.
+const requestTimeout = 30 * time.Second
 
 type reader struct {
 	cs  kubernetes.Interface

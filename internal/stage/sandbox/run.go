@@ -50,6 +50,9 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 		}
 		res.Checks = append(append(res.Checks, dep.Checks...), tiers...)
 		res.Notes = append(res.Notes, "No cluster was made: the manifests cannot be deployed as they are.")
+		if s.production != nil {
+			res.Notes = append(res.Notes, "Parity with production was not measured: no cluster was made.")
+		}
 		return end(res), nil
 	}
 	sp := spec(env, s, version)
@@ -102,6 +105,15 @@ func runVersion(ctx context.Context, env *stage.Env, s settings, version string,
 	for _, img := range dep.Images {
 		res.Notes = append(res.Notes, "Image set: "+img)
 	}
+
+	// 5b. With production-kubeconfig: parity with production, read with
+	// get and list only, and what the manifests use that it lacks.
+	pc, pnotes, err := measureParity(ctx, env, s, cl, loaded)
+	if err != nil {
+		return t, fmt.Errorf("sandbox %s: %w", cmp.Or(version, s.provider), err)
+	}
+	res.Checks = append(res.Checks, pc...)
+	res.Notes = append(res.Notes, pnotes...)
 
 	// 6. The health tiers: basic, service, business.
 	tiers, notes, err := healthTiers(ctx, env, cl, kc, dep)

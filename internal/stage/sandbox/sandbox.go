@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/client-go/rest"
+
 	"github.com/shipgate/shipgate/internal/deploy"
 	"github.com/shipgate/shipgate/internal/kubeversion"
 	"github.com/shipgate/shipgate/internal/provider"
@@ -37,6 +39,8 @@ type settings struct {
 	timeout  time.Duration
 	keep     bool
 	versions []string // "" when no version was given
+	// production is production's read-only view; nil when not given.
+	production *rest.Config
 }
 
 // parse reads and checks the stage's inputs.
@@ -54,6 +58,9 @@ func parse(env *stage.Env) (settings, error) {
 		return s, err
 	}
 	if s.keep, err = stage.Bool("keep-on-failure", in.KeepOnFailure); err != nil {
+		return s, err
+	}
+	if s.production, err = productionConfig(in); err != nil {
 		return s, err
 	}
 	for _, v := range env.Targets {
