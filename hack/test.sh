@@ -88,5 +88,5 @@ fi
 if [ -z "${SHIPGATE_TRAEFIK_DIR:-}" ]; then bash .ci/build-traefik.sh >/dev/null; fi # Traefik for the weighted promote's tests (~15 minutes cold, cached by version)
 
 if [ $# -eq 0 ]; then set -- ./...; fi
-say "go test -race -shuffle=on $*"
-exec go test -race -shuffle=on "$@"
+say "go test -race -shuffle=on -timeout 40m $*"
+exec go test -race -shuffle=on -timeout 40m "$@"  # the root package's end-to-end tests pass 10 minutes, go test's default, on a busy machine
