@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,6 +92,29 @@ func (a *promoteApp) whenShared(ctx context.Context, fn func()) {
 	}
 }
 
+// readyWhenBack runs before (e.g. a watcher that turns the new revision
+// bad) then waits for the production Service to select revision rev again
+// after it selected another, and reads how many pods of web-r<rev> were
+// ready at that moment; the function returned waits for the watchers
+// (call it after the promotion) and gives that count, -1 when it was
+// never seen.
+func (a *promoteApp) readyWhenBack(before func(context.Context), rev int) func() int32 {
+	ctx, cancel := context.WithCancel(a.t.Context())
+	var wg sync.WaitGroup
+	ready := int32(-1)
+	wg.Go(func() { before(ctx) })
+	wg.Go(func() {
+		a.whenShared(ctx, func() {}) // traffic left revision rev
+		a.whenSwitched(ctx, rev, func() {
+			d, err := a.g.Client.AppsV1().Deployments(a.ns).Get(context.Background(), fmt.Sprintf("web-r%d", rev), metav1.GetOptions{})
+			if err == nil {
+				ready = d.Status.ReadyReplicas
+			}
+		})
+	})
+	return func() int32 { cancel(); wg.Wait(); return ready }
+}
+
 // TestPromoteWeightedByReplicas promotes with weights but no Gateway: the
 // replica counts set the split behind the one Service, measured like a
 // route's, on the real control plane with its pod network.
@@ -113,7 +137,7 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 			"the split is per pod, not per request",
 			"At 25%: pods web 1 new : 3 old, so the new revision has 25.0% of Service web's pods",
 			"At 50%: pods web 2 new : 2 old, so the new revision has 50.0% of Service web's pods",
-			"At 100%: the production Services select revision 2 alone (web 4); revision 1 keeps its pods until the window passes; 200 v2 of 200 answered",
+			"At 100%: the production Services select revision 2 alone (web 4); revision 1 keeps the pods of the step before (web 2) until the window passes; 200 v2 of 200 answered",
 		} {
 			if !strings.Contains(s.summary, want) {
 				t.Errorf("the summary does not say %q:\n%s", want, s.summary)
@@ -145,11 +169,12 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		t.Parallel()
 		a := newReplicasApp(t, "rprod-canary", "30s", "30s", "10%")
 		wantCode(t, a.live("v1"), 0)
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		go a.whenShared(ctx, func() { a.turnBad(2, podnet.Behavior{Version: "v2", FailRate: 1}) })
+		ready := a.readyWhenBack(func(ctx context.Context) { a.whenShared(ctx, func() { a.turnBad(2, podnet.Behavior{Version: "v2", FailRate: 1}) }) }, 1)
 		s := a.promote("v2")
 		wantCode(t, s, 1)
+		if got := ready(); got != 4 {
+			t.Errorf("when the Service selected revision 1 again, web-r1 had %d ready pods, want all 4 back before traffic moved", got)
+		}
 		checkCases(t, readJUnit(t, s), []string{"promote/step-25", "rule/threshold/error-rate", "rollback/traffic", "rollback/pods-ready", "rollback/endpoints", "rollback/traffic-answered"},
 			map[string]string{"rule/threshold/error-rate": "fired"}, true)
 		if !regexp.MustCompile(`At 25%, \d+ of \d+ sampled production requests failed before the rule fired: \d+ answered by X-Version: v2`).MatchString(s.summary) {
@@ -163,6 +188,33 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		}
 		if got := a.replicas("web-r2"); got != 0 {
 			t.Errorf("web-r2 has %d replicas after the rollback, want 0", got)
+		}
+		if got := a.revisions(); got[2] != history.RolledBack || got[1] != history.Good {
+			t.Errorf("history %v, want 2 rolled back and 1 good", got)
+		}
+	})
+
+	t.Run("a revision that turns bad in the window after 100% is rolled back onto a revision scaled back first", func(t *testing.T) {
+		t.Parallel()
+		a := newReplicasApp(t, "rprod-window", "30s", "300ms", "10%")
+		wantCode(t, a.live("v1"), 0)
+		ready := a.readyWhenBack(func(ctx context.Context) {
+			a.whenSwitched(ctx, 2, func() { a.turnBad(2, podnet.Behavior{Version: "v2", FailRate: 1}) })
+		}, 1)
+		s := a.promote("v2")
+		wantCode(t, s, 1)
+		checkCases(t, readJUnit(t, s), []string{"promote/step-100", "promote/switch", "rule/threshold/error-rate", "rollback/traffic", "rollback/pods-ready", "rollback/endpoints", "rollback/traffic-answered"},
+			map[string]string{"rule/threshold/error-rate": "fired"}, true)
+		for _, want := range []string{
+			"revision 1 keeps the pods of the step before (web 2) until the window passes",
+			"Revision 1 ran fewer pods than its manifests ask for (weights by replica counts): its Deployments are scaled back and waited for before traffic moves.",
+		} {
+			if !strings.Contains(s.summary, want) {
+				t.Errorf("the summary does not say %q:\n%s", want, s.summary)
+			}
+		}
+		if got := ready(); got != 4 {
+			t.Errorf("when the Service selected revision 1 again, web-r1 had %d ready pods, want all 4 back before traffic moved", got)
 		}
 		if got := a.revisions(); got[2] != history.RolledBack || got[1] != history.Good {
 			t.Errorf("history %v, want 2 rolled back and 1 good", got)
@@ -187,8 +239,9 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		// Revision 3 fails a third of its answers: the rules allow it (90%),
 		// the load's 99% does not.
 		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		go a.whenShared(ctx, func() { a.turnBad(3, podnet.Behavior{Version: "v3", FailRate: 0.34}) })
+		var wg sync.WaitGroup
+		defer func() { cancel(); wg.Wait() }()
+		wg.Go(func() { a.whenShared(ctx, func() { a.turnBad(3, podnet.Behavior{Version: "v3", FailRate: 0.34}) }) })
 		s = a.promote("v3")
 		wantCode(t, s, 1)
 		checkCases(t, readJUnit(t, s), []string{"[load] step 25% success ratio should be at least 99%", "rollback/traffic", "rollback/pods-ready"},
@@ -218,7 +271,7 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		a.cfg = strings.Replace(a.cfg, "split: {service: web,", "split: {service: checkout,", 1)
 		s = a.promote("v1")
 		wantCode(t, s, 2)
-		if !strings.Contains(s.log, `promote.weighted.split.service "checkout": not a Service of the manifests (they have web)`) {
+		if !strings.Contains(s.log, `promote.weighted.split.service "checkout": not a Service of the manifests in namespace rprod-refused (they have web)`) {
 			t.Errorf("log:\n%s", s.log)
 		}
 		if _, err := a.g.Client.AppsV1().Deployments(a.ns).Get(t.Context(), "web-r1", metav1.GetOptions{}); err == nil {

@@ -107,11 +107,11 @@ func (p *promotion) access(ctx context.Context) error {
 }
 
 // throughServiceProxy reports whether the promotion sends requests to a
-// Service through the API server's service proxy: sampled traffic, checks
-// or the weighted split naming a service.
+// Service through the API server's service proxy: sampled traffic, checks,
+// the load or the weighted split naming a service.
 func (p *promotion) throughServiceProxy() bool {
 	cfg := p.s.cfg
-	if cfg.Weighted.Split.Service != "" && p.replicas {
+	if (cfg.Weighted.Split.Service != "" && p.replicas) || (cfg.Load.Enabled() && cfg.Load.Target.Service != "") {
 		return true
 	}
 	for _, e := range cfg.Traffic.Endpoints {

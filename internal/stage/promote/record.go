@@ -157,7 +157,7 @@ func (p *promotion) repair(ctx context.Context, r history.Revision, all []histor
 			if err != nil {
 				return "", err
 			}
-			if err := p.ensureRunning(ctx, lp, *live); err != nil {
+			if err := p.ensureRunning(ctx, lp, *live, false); err != nil {
 				return "", err
 			}
 			if _, _, err := p.routeBack(ctx, lp, rp, live.Number); err != nil {
@@ -174,10 +174,12 @@ func (p *promotion) repair(ctx context.Context, r history.Revision, all []histor
 			if err != nil {
 				return "", err
 			}
-			if _, err := bluegreen.Switch(ctx, p.kc, append(lp.Selecting(live.Number), lp.Following(live.Number)...)); err != nil {
+			// Weighed by replica counts, the live revision may run fewer
+			// pods: back up first.
+			if err := p.ensureRunning(ctx, lp, *live, byReplicas(r)); err != nil {
 				return "", err
 			}
-			if _, err := p.fillUp(ctx, lp); err != nil {
+			if _, err := bluegreen.Switch(ctx, p.kc, append(lp.Selecting(live.Number), lp.Following(live.Number)...)); err != nil {
 				return "", err
 			}
 			what = fmt.Sprintf("traffic is on revision %d", live.Number)

@@ -82,9 +82,15 @@ func (p *promotion) restoreBlueGreen(ctx context.Context, to history.Revision, f
 	}
 	// 1. Traffic first: the restored revision must have pods to take it.
 	began := time.Now()
-	if err := p.ensureRunning(ctx, lp, to); err != nil {
-		p.step(CheckRollbackTraffic, "Production traffic goes back to the restored revision.", began, &result.Finding{Title: "The restored revision could not be scaled up", Message: err.Error()})
-		return nil
+	if err := p.ensureRunning(ctx, lp, to, p.replicas); err != nil {
+		if !p.replicas {
+			p.step(CheckRollbackTraffic, "Production traffic goes back to the restored revision.", began, &result.Finding{Title: "The restored revision could not be scaled up", Message: err.Error()})
+			return nil
+		}
+		// Weights by replica counts: the restored revision still serves
+		// with the pods it had, and the failed one must stop serving.
+		p.env.RT.Warnf("promote: revision %d could not be scaled back up before traffic moved (%v); traffic moves to the pods it has", to.Number, err)
+		p.note("Revision %d could not be scaled back to its manifests' pods before traffic moved (%s); traffic moved to the pods it had.", to.Number, err)
 	}
 	if _, err := bluegreen.Switch(ctx, p.kc, append(lp.Selecting(to.Number), lp.Following(to.Number)...)); err != nil {
 		p.step(CheckRollbackTraffic, "Production traffic goes back to the restored revision.", began, &result.Finding{Title: "The switch back failed", Message: err.Error()})
@@ -93,16 +99,8 @@ func (p *promotion) restoreBlueGreen(ctx context.Context, to history.Revision, f
 	back := time.Now()
 	p.step(CheckRollbackTraffic, fmt.Sprintf("Every production Service selects revision %d again, %s after the decision.", to.Number, back.Sub(firedAt).Round(time.Millisecond)), began, nil)
 
-	// 2–5. Its pods back to what its manifests ask for (a weighted
-	// promotion by replica counts changed them), then verified.
-	if n, err := p.fillUp(ctx, lp); err != nil {
-		p.step(CheckRollbackPods, "The restored revision's workloads are scaled back up and ready.", time.Now(), &result.Finding{Title: "The restored revision could not be scaled back up", Message: err.Error()})
-	} else {
-		if n > 0 {
-			p.note("Revision %d did not run the pods its manifests ask for (weights by replica counts): %d Deployment(s) scaled back to them after traffic moved.", to.Number, n)
-		}
-		p.verifyPods(ctx, lp.WorkloadIDs())
-	}
+	// 2–5. Verified.
+	p.verifyPods(ctx, lp.WorkloadIDs())
 	began = time.Now()
 	p.verifyEndpoints(ctx, kubeIDs(lp.Services), to.Number, back)
 	p.verifyTraffic(ctx, back, firedAt)
@@ -129,9 +127,15 @@ func (p *promotion) verifyEndpoints(ctx context.Context, services []kube.ID, to 
 }
 
 // ensureRunning scales a revision's Deployments back up (to the replicas
-// its manifests ask for) when they were scaled down, and waits for them.
-func (p *promotion) ensureRunning(ctx context.Context, lp bluegreen.Plan, to history.Revision) error {
+// its manifests ask for) when they were scaled down — to zero after a
+// promotion, or to fewer pods by a weighted promotion's replica counts —
+// and waits for them: a switch onto too few pods is an outage of its own.
+// Fewer pods count only with fewerToo (the revision undone was weighed
+// by replica counts). It never scales down (an HPA or a person may have
+// scaled up).
+func (p *promotion) ensureRunning(ctx context.Context, lp bluegreen.Plan, to history.Revision, fewerToo bool) error {
 	var down []kube.Object
+	fewer := false
 	for _, w := range lp.Workloads {
 		n, ok, err := bluegreen.Replicas(ctx, p.cl.Client, w.Object.ID())
 		if err != nil {
@@ -139,12 +143,18 @@ func (p *promotion) ensureRunning(ctx context.Context, lp bluegreen.Plan, to his
 		}
 		if !ok || n == 0 {
 			down = append(down, w.Object)
+		} else if fewerToo && n < replicasOf(w.Object) {
+			down, fewer = append(down, w.Object), true
 		}
 	}
 	if len(down) == 0 {
 		return nil
 	}
-	p.note("Revision %d was scaled down: its Deployments are applied again and waited for before any traffic moves.", to.Number)
+	if fewer {
+		p.note("Revision %d ran fewer pods than its manifests ask for (weights by replica counts): its Deployments are scaled back and waited for before traffic moves.", to.Number)
+	} else {
+		p.note("Revision %d was scaled down: its Deployments are applied again and waited for before any traffic moves.", to.Number)
+	}
 	objs := append(append([]kube.Object(nil), lp.Copies...), down...)
 	if _, err := p.kc.Apply(ctx, objs, kube.ApplyOptions{Namespace: p.s.namespace, Force: true}); err != nil {
 		return err

@@ -67,8 +67,10 @@ type promotion struct {
 	// reportName names the report files; promote when empty.
 	reportName string
 	// replicas says a weighted promotion's weights are replica counts
-	// (there is no route).
+	// (there is no route); lastOld says the old revision's pods at the
+	// last step before 100.
 	replicas bool
+	lastOld  string
 	// traffic is how long after the decision to roll back the first
 	// sampled answer of the restored revision came.
 	traffic time.Duration

@@ -71,9 +71,9 @@ func (p *promotion) chooseWeights(objs []kube.Object) error {
 		}
 	}
 	if s := w.Split.Service; s != "" {
-		_, name := w.Split.ServiceRef()
-		if !strings.Contains(s, "/") && !slices.ContainsFunc(plan.Services, func(o kube.Object) bool { return o.Obj.GetName() == name }) {
-			return fmt.Errorf("promote.weighted.split.service %q: not a Service of the manifests (they have %s); name the production Service whose split is measured", s, strings.Join(objectNames(plan.Services), ", "))
+		ns, name := w.Split.ServiceRef()
+		if (ns != "" && ns != p.s.namespace) || !slices.ContainsFunc(plan.Services, func(o kube.Object) bool { return o.Obj.GetName() == name }) {
+			return fmt.Errorf("promote.weighted.split.service %q: not a Service of the manifests in namespace %s (they have %s); name the production Service whose split is measured", s, p.s.namespace, strings.Join(objectNames(plan.Services), ", "))
 		}
 	}
 	p.replicas = true
@@ -126,17 +126,24 @@ func replicasOf(o kube.Object) int32 {
 // new one.
 func (p *promotion) shareAt(lp bluegreen.Plan, pct int) (podShare, error) {
 	ps := podShare{old: map[kube.ID]int32{}, new: map[kube.ID]int32{}, endpoints: map[kube.ID]map[int]int{}}
-	olds := map[kube.ID]bool{}
+	olds, news := map[kube.ID]bool{}, map[kube.ID]bool{}
 	for _, w := range lp.Workloads {
 		olds[w.Base] = true
 	}
 	for _, w := range p.plan.Workloads {
+		news[w.Base] = true
 		if !olds[w.Base] {
 			return ps, fmt.Errorf("%s is not in revision %d: weights by replica counts need the same Deployments in both revisions (use promote.strategy blue-green for this change)", w.Base, p.live.Number)
 		}
 		ps.old[w.Base], ps.new[w.Base] = splitPods(replicasOf(w.Object), pct)
 	}
+	for id := range olds {
+		if !news[id] {
+			return ps, fmt.Errorf("%s of revision %d is not in the new manifests: weights by replica counts need the same Deployments in both revisions (use promote.strategy blue-green for this change)", id, p.live.Number)
+		}
+	}
 	_, measured := p.s.cfg.Weighted.Split.ServiceRef()
+	total := 0
 	for i, svc := range p.plan.Services {
 		sel, _, _ := unstructured.NestedStringMap(svc.Obj.Object, "spec", "selector")
 		delete(sel, bluegreen.LabelRevision)
@@ -150,9 +157,17 @@ func (p *promotion) shareAt(lp bluegreen.Plan, pct int) (podShare, error) {
 		}
 		ps.endpoints[svc.ID()] = counts
 		if (measured == "" && i == 0) || svc.Obj.GetName() == measured {
-			ps.measured = svc.Obj.GetName()
-			ps.percent = 100 * float64(counts[p.rev.Number]) / float64(counts[p.rev.Number]+counts[p.live.Number])
+			ps.measured, total = svc.Obj.GetName(), counts[p.rev.Number]+counts[p.live.Number]
+			if total > 0 {
+				ps.percent = 100 * float64(counts[p.rev.Number]) / float64(total)
+			}
 		}
+	}
+	switch {
+	case ps.measured == "":
+		return ps, fmt.Errorf("promote.weighted.split.service %q: not a production Service of the manifests", measured)
+	case total == 0:
+		return ps, fmt.Errorf("Service %s selects the pods of no Deployment of the manifests, so its split cannot follow the replica counts; measure a Service that does (promote.weighted.split.service)", ps.measured)
 	}
 	return ps, nil
 }
@@ -168,9 +183,14 @@ func (ps podShare) text() string {
 }
 
 // newText says the new revision's pods, e.g. "web 4".
-func (ps podShare) newText() string {
+func (ps podShare) newText() string { return countsText(ps.new) }
+
+// oldText says the old revision's pods.
+func (ps podShare) oldText() string { return countsText(ps.old) }
+
+func countsText(counts map[kube.ID]int32) string {
 	var parts []string
-	for id, n := range ps.new {
+	for id, n := range counts {
 		parts = append(parts, fmt.Sprintf("%s %d", id.Name, n))
 	}
 	slices.Sort(parts)
@@ -204,6 +224,11 @@ func (p *promotion) weightedByReplicas(ctx context.Context) error {
 	lp, err := p.planOf(*p.live)
 	if err != nil {
 		return p.abandon(ctx, "could not rebuild the live revision's plan", err)
+	}
+	for _, f := range lp.Followers {
+		if f.Obj.GetKind() == "HorizontalPodAutoscaler" {
+			return p.markFailed(ctx, fmt.Sprintf("revision %d has an HPA (%s), which would undo the replica counts of its Deployments at every step; promote once with blue-green, then weighted", p.live.Number, f.ID()))
+		}
 	}
 	steps := p.s.cfg.Weighted.StepList()
 	for _, pct := range steps {
@@ -293,7 +318,9 @@ func (p *promotion) podBaseline(ctx context.Context, probe *gateway.Probe) (stri
 	for v := range m.Counts.ByVersion {
 		version = v
 	}
-	if rev, err := p.store.SetState(ctx, p.rev.Number, history.Promoting, "live revision measured", func(r *history.Revision) { r.Names[versionKey(p.live.Number)] = version }); err == nil {
+	if rev, err := p.store.SetState(ctx, p.rev.Number, history.Promoting, "live revision measured", func(r *history.Revision) { r.Names[versionKey(p.live.Number)] = version }); err != nil {
+		p.env.RT.Warnf("promote: record revision %d's version %s (a rollback judges its answers by status then): %v", p.live.Number, version, err)
+	} else {
 		p.rev = rev
 	}
 	p.step(CheckBaseline, fmt.Sprintf("%s: %d of %d answers named %s.", desc, m.Counts.Total, m.Counts.Total, version), began, nil)
@@ -344,6 +371,9 @@ func (p *promotion) shiftPods(ctx context.Context, lp bluegreen.Plan, probe *gat
 		}
 	}
 	applied := time.Now()
+	if pct < 100 {
+		p.lastOld = ps.oldText()
+	}
 	p.win.markAt(applied, "step", fmt.Sprintf("pods at %d%%: %s", pct, ps.text()))
 	for id, want := range ps.endpoints {
 		if _, err := bluegreen.EndpointsCount(ctx, p.cl.Client, id, want, p.s.timeout); err != nil {
@@ -360,7 +390,7 @@ func (p *promotion) shiftPods(ctx context.Context, lp bluegreen.Plan, probe *gat
 	}
 	pods := fmt.Sprintf("pods %s, so the new revision has %.1f%% of Service %s's pods (per pod, not per request)", ps.text(), ps.percent, ps.measured)
 	if pct == 100 {
-		pods = fmt.Sprintf("the production Services select revision %d alone (%s); revision %d keeps its pods until the window passes", p.rev.Number, ps.newText(), p.live.Number)
+		pods = fmt.Sprintf("the production Services select revision %d alone (%s); revision %d keeps the pods of the step before (%s) until the window passes", p.rev.Number, ps.newText(), p.live.Number, p.lastOld)
 	}
 	line := fmt.Sprintf("At %d%%: %s; %s answered (new revision's share %.1f%%, %s); split followed %s after the pods were set (%d requests).",
 		pct, pods, m.Counts, 100*m.Verdict.Share, bound, m.At.Sub(applied).Round(time.Millisecond), m.Sent)
@@ -378,24 +408,4 @@ func scaleEach(ctx context.Context, p *promotion, plan bluegreen.Plan, counts ma
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// fillUp scales a restored revision's Deployments back to the replicas its
-// manifests ask for where a weighted promotion by replica counts left
-// another number; it does not wait (the verification does).
-func (p *promotion) fillUp(ctx context.Context, lp bluegreen.Plan) (int, error) {
-	var errs []error
-	filled := 0
-	for _, w := range lp.Workloads {
-		n, ok, err := bluegreen.Replicas(ctx, p.cl.Client, w.Object.ID())
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if want := replicasOf(w.Object); ok && n > 0 && n != want {
-			errs = append(errs, bluegreen.Scale(ctx, p.cl.Client, []kube.ID{w.Object.ID()}, want))
-			filled++
-		}
-	}
-	return filled, errors.Join(errs...)
 }

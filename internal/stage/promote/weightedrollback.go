@@ -96,7 +96,7 @@ func (p *promotion) restoreWeighted(ctx context.Context, to history.Revision, fi
 		p.step(CheckRollbackTraffic, "Production traffic goes back to the restored revision.", began, &result.Finding{Title: title, Message: err.Error()})
 		return nil
 	}
-	if err := p.ensureRunning(ctx, lp, to); err != nil {
+	if err := p.ensureRunning(ctx, lp, to, false); err != nil {
 		return fail("The restored revision could not be scaled up", err)
 	}
 	gen, routed, err := p.routeBack(ctx, lp, rp, to.Number)
