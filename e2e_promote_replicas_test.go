@@ -169,7 +169,9 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		t.Parallel()
 		a := newReplicasApp(t, "rprod-canary", "30s", "30s", "10%")
 		wantCode(t, a.live("v1"), 0)
-		ready := a.readyWhenBack(func(ctx context.Context) { a.whenShared(ctx, func() { a.turnBad(2, podnet.Behavior{Version: "v2", FailRate: 1}) }) }, 1)
+		ready := a.readyWhenBack(func(ctx context.Context) {
+			a.whenShared(ctx, func() { a.turnBad(2, podnet.Behavior{Version: "v2", FailRate: 1}) })
+		}, 1)
 		s := a.promote("v2")
 		wantCode(t, s, 1)
 		if got := ready(); got != 4 {
