@@ -7,8 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	rbacv1 "k8s.io/api/rbac/v1"
+	sigsyaml "sigs.k8s.io/yaml"
+
 	"github.com/shipgate/shipgate/internal/ghemu"
 	"github.com/shipgate/shipgate/internal/localcluster"
+	"github.com/shipgate/shipgate/internal/parity"
 	"github.com/shipgate/shipgate/internal/parity/paritytest"
 )
 
@@ -126,6 +131,24 @@ func TestSandboxParity(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// runParityExample runs the README's parity examples: the config is
+// parsed as shipgate parses it, and the ClusterRole must be the one
+// internal/parity needs (TestTwoControlPlanes binds it and is refused
+// every write).
+func runParityExample(t *testing.T, example string) {
+	if !strings.Contains(example, "kind: ClusterRole") {
+		parseExample(t, example)
+		return
+	}
+	var role rbacv1.ClusterRole
+	if err := sigsyaml.UnmarshalStrict([]byte(example), &role); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(parity.ReadOnlyClusterRole(role.Name), &role); diff != "" {
+		t.Errorf("the README's ClusterRole differs from parity.ReadOnlyRules (-code +README):\n%s", diff)
 	}
 }
 

@@ -22,16 +22,17 @@ import (
 // the heading it sits under. An example under a heading not listed fails
 // TestReadmeExamples: give it a function that runs it where the tests run.
 var readmeExamples = map[string]func(t *testing.T, example string){
-	"## Use it in a workflow":   runWorkflowExample,
-	"### Config file":           runMergeCheckExample,
-	"## sandbox":                runSandboxExample,
-	"## smoke":                  runSmokeExample,
-	"## promote":                runPromoteExample,
-	"### Metric rules":          func(t *testing.T, ex string) { parseExample(t, ex) },
-	"### Rehearse the rollback": func(t *testing.T, ex string) { parseExample(t, ex) },
-	"### Production-like load":  func(t *testing.T, ex string) { parseExample(t, ex) },
-	"### release.yml":           templateExample("workflows-templates/shipgate-release.yml"),
-	"### rollback.yml":          templateExample("workflows-templates/shipgate-rollback.yml"),
+	"## Use it in a workflow":    runWorkflowExample,
+	"### Config file":            runMergeCheckExample,
+	"## sandbox":                 runSandboxExample,
+	"## smoke":                   runSmokeExample,
+	"## promote":                 runPromoteExample,
+	"### Metric rules":           func(t *testing.T, ex string) { parseExample(t, ex) },
+	"### Rehearse the rollback":  func(t *testing.T, ex string) { parseExample(t, ex) },
+	"### Production-like load":   func(t *testing.T, ex string) { parseExample(t, ex) },
+	"### Parity with production": runParityExample,
+	"### release.yml":            templateExample("workflows-templates/shipgate-release.yml"),
+	"### rollback.yml":           templateExample("workflows-templates/shipgate-rollback.yml"),
 }
 
 // yamlExample is one ```yaml block of the README.
