@@ -275,7 +275,10 @@ func TestPublishWorkflow(t *testing.T) {
 
 	// The release commit, and the version and major tags moved to it.
 	out = mustRun(t, "publish", "pin", ws, map[string]string{"TAG": tag, "DIGEST": digest, "TOKEN": gh.Token(), "SERVER": "https://github.com"})
-	commit := out["commit"]
+	commit, major := out["commit"], out["major"]
+	if major != "v1" {
+		t.Errorf("pin's major output is %q; want v1 (%s is the newest v1 release)", major, tag)
+	}
 	for _, ref := range []string{tag, "v1"} {
 		if got := git(t, work, "--git-dir", origin, "rev-parse", ref+"^{commit}"); got != commit {
 			t.Errorf("origin's %s is %s; want the release commit %s", ref, got, commit)
@@ -294,12 +297,26 @@ func TestPublishWorkflow(t *testing.T) {
 	assertSameBut(t, "action.yml", released, "image: docker://"+image+"@"+digest)
 
 	// The image tags, by build merge again, read back from the registry.
-	mustRun(t, "publish", "tags", ws, map[string]string{"TAG": tag, "TOKEN": gh.Token()})
+	mustRun(t, "publish", "tags", ws, map[string]string{"TAG": tag, "MAJOR": major, "TOKEN": gh.Token()})
 	for _, ref := range []string{tag, "v1"} {
 		desc, err := remote.Head(repo.Tag(ref), remote.WithContext(t.Context()))
 		if err != nil || desc.Digest.String() != digest {
 			t.Errorf("%s:%s is %v (%v); want the index %s", image, ref, desc, err, digest)
 		}
+	}
+
+	// A backport older than the newest v1 release gets its own tag; v1
+	// stays on the newest.
+	git(t, ws, "checkout", "--quiet", "--detach", source)
+	out = mustRun(t, "publish", "pin", ws, map[string]string{"TAG": "v1.0.9", "DIGEST": digest, "TOKEN": gh.Token(), "SERVER": "https://github.com"})
+	if out["major"] != "" {
+		t.Errorf("a backport's pin moved the major tag (major output %q)", out["major"])
+	}
+	if got := git(t, work, "--git-dir", origin, "rev-parse", "v1^{commit}"); got != commit {
+		t.Errorf("after the backport v1 is %s; want it still on %s's release commit %s", got, tag, commit)
+	}
+	if got := git(t, work, "--git-dir", origin, "rev-parse", "v1.0.9^{commit}"); got != out["commit"] {
+		t.Errorf("the backport's tag is %s; want its release commit %s", got, out["commit"])
 	}
 
 	mustRun(t, "publish", "release", "", map[string]string{"TAG": tag, "DIGEST": digest, "COMMIT": commit, "DIST": dist, "REPOSITORY": "shipgate/shipgate", "GH_TOKEN": "token"})
