@@ -38,6 +38,8 @@ func TestChecks(t *testing.T) {
 		// text of their finding.
 		names   []string
 		failing map[string]string
+		// skipped maps the skipped checks to why.
+		skipped map[string]string
 	}{
 		{name: "no limits: the success ratio at 99%", names: []string{"[load] success ratio should be at least 99%"}},
 		{name: "every limit met", limits: all, names: names},
@@ -63,6 +65,11 @@ func TestChecks(t *testing.T) {
 				"[load] p99 latency should be at most 50ms":        "was 1.2s, above the limit 50ms",
 				"[load] throughput should be at least 90% of 50/s": "39.9 successful requests a second under a load of 50/s: 79.8% of it, below 90%",
 			},
+		},
+		{
+			name: "one request has no rate: skipped, the others judged", limits: all, names: names,
+			edit:    func(r *Results) { r.Requests, r.Succeeded, r.Rate, r.Throughput = 1, 1, 0, 50 },
+			skipped: map[string]string{names[4]: "one request was sent: a rate needs two"},
 		},
 		{
 			name: "nothing sent fails every check", limits: all, names: names,
@@ -100,7 +107,10 @@ func TestChecks(t *testing.T) {
 				case !fail && c.Failed():
 					t.Errorf("%s failed: %s", c.Name, c.Findings[0].Message)
 				}
-				if c.Description == "" {
+				if got, want := c.Skipped, tc.skipped[c.Name]; got != want {
+					t.Errorf("%s skipped %q, want %q", c.Name, got, want)
+				}
+				if c.Description == "" && c.Skipped == "" {
 					t.Errorf("%s has no description", c.Name)
 				}
 			}

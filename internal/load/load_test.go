@@ -78,7 +78,7 @@ func TestLoadRate(t *testing.T) {
 			t.Parallel()
 			srv := newRecorder(t, nil)
 			cfg := config.LoadSpec{Target: config.Endpoint{URL: srv.srv.URL}, Rate: rate, Duration: 3 * time.Second,
-				Limits: config.LoadLimits{RateWithin: pctp(0.05), MinThroughput: pctp(0.95), P99: time.Second}}
+				Limits: config.LoadLimits{RateWithin: pctp(0.05), MinThroughput: pctp(0.95), P99: 5 * time.Second}}
 			run, err := Start(t.Context(), cfg, srv.target())
 			if err != nil {
 				t.Fatal(err)
