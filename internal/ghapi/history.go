@@ -200,16 +200,25 @@ func (c *Client) readArtifact(ctx context.Context, a *github.Artifact, limit int
 	if err != nil {
 		return fmt.Errorf("open zip: %w", err)
 	}
+	// The archive as a whole is bounded too: entries' sizes in a zip are
+	// the writer's word, so what is read is counted.
+	budget, entries := int64(maxArchiveJUnitBytes), 0
 	for _, zf := range zr.File {
 		if !strings.HasSuffix(path.Base(zf.Name), ".junit.xml") {
 			continue
 		}
+		if entries++; entries > maxArchiveJUnitFiles {
+			return fmt.Errorf("more than %d JUnit files in the archive", maxArchiveJUnitFiles)
+		}
 		if zf.UncompressedSize64 > risk.MaxJUnitBytes {
 			return fmt.Errorf("%s: %d bytes, over %d", zf.Name, zf.UncompressedSize64, risk.MaxJUnitBytes)
 		}
-		cases, err := readZipJUnit(zf)
+		cases, n, err := readZipJUnit(zf, min(budget, risk.MaxJUnitBytes))
 		if err != nil {
 			return err
+		}
+		if budget -= n; budget <= 0 {
+			return fmt.Errorf("the archive's JUnit files hold more than %d bytes", maxArchiveJUnitBytes)
 		}
 		if r.Cases == nil {
 			r.Cases = map[risk.Case]risk.Outcome{}
@@ -223,17 +232,38 @@ func (c *Client) readArtifact(ctx context.Context, a *github.Artifact, limit int
 	return nil
 }
 
-func readZipJUnit(zf *zip.File) (map[risk.Case]risk.Outcome, error) {
+// Bounds of one report archive's JUnit files, whatever the zip claims.
+const (
+	maxArchiveJUnitBytes = 256 << 20
+	maxArchiveJUnitFiles = 64
+)
+
+// readZipJUnit reads one JUnit file of an archive, at most limit bytes,
+// and says how many it read.
+func readZipJUnit(zf *zip.File, limit int64) (map[risk.Case]risk.Outcome, int64, error) {
 	rc, err := zf.Open()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", zf.Name, err)
+		return nil, 0, fmt.Errorf("%s: %w", zf.Name, err)
 	}
 	defer rc.Close()
-	cases, err := risk.ReadJUnit(rc, risk.MaxJUnitBytes)
+	cr := &countingReader{r: rc}
+	cases, err := risk.ReadJUnit(cr, limit)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", zf.Name, err)
+		return nil, cr.n, fmt.Errorf("%s: %w", zf.Name, err)
 	}
-	return cases, nil
+	return cases, cr.n, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // fetch copies the body at url (a signed storage URL: no token is sent) to
