@@ -32,13 +32,29 @@ spec:
         number: 80
 `
 
+// unreachableKubeconfig points at a loopback port nothing listens on.
+const unreachableKubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+  - name: gone
+    cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
+users:
+  - name: reader
+    user: {token: unreachable-production-token}
+contexts:
+  - name: gone
+    context: {cluster: gone, user: reader}
+current-context: gone
+`
+
 // TestSandboxParity runs the sandbox stage (provider existing) with a
 // production kubeconfig bound to the read-only role on a second control
 // plane configured unlike the sandbox: a case per dimension and the
 // minimum in the JUnit, every difference in the summary, the percentage
 // as an output, the stage failing below sandbox.parity.min and at the
 // line of an ingressClassName production lacks. Without the input the
-// summary says parity was not measured.
+// summary says parity was not measured; a production that does not
+// answer fails the minimum and nothing else.
 func TestSandboxParity(t *testing.T) {
 	t.Parallel()
 	_, srv, kubeconfig := existingCluster(t)
@@ -62,6 +78,10 @@ func TestSandboxParity(t *testing.T) {
 		},
 		{name: "within the minimum", min: "20%", production: prodKubeconfig},
 		{name: "no production kubeconfig", min: "90%"},
+		{
+			name: "production does not answer", min: "90%", production: unreachableKubeconfig,
+			wantFail: map[string]string{"parity/minimum": "Parity could not be measured"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -99,6 +119,10 @@ func TestSandboxParity(t *testing.T) {
 				if _, ok := s.outputs["parity"]; ok {
 					t.Errorf("output parity = %q without a production kubeconfig", s.outputs["parity"])
 				}
+				return
+			}
+			if tc.production == unreachableKubeconfig {
+				checkCases(t, cases, []string{"parity/minimum"}, tc.wantFail, true)
 				return
 			}
 			checkCases(t, cases, dims, tc.wantFail, true)

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -72,6 +74,34 @@ func TestTwoControlPlanes(t *testing.T) {
 		ns, err := admin.CoreV1().Namespaces().Get(ctx, paritytest.Namespace, metav1.GetOptions{})
 		if err != nil || ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
 			t.Errorf("namespace %s after the refused patch: %v %v", paritytest.Namespace, ns.Labels, err)
+		}
+	})
+
+	t.Run("what the role does not grant scores 0 and says what to grant", func(t *testing.T) {
+		t.Parallel()
+		var rules []rbacv1.PolicyRule
+		for _, r := range parity.ReadOnlyRules() {
+			r.Resources = slices.DeleteFunc(slices.Clone(r.Resources), func(res string) bool { return res == "nodes" })
+			rules = append(rules, r)
+		}
+		kc := paritytest.Kubeconfig(t, production.Config, production.Kubeconfig, "no-nodes", rules)
+		cfg, err := kube.KubeconfigContent(kc, "kubeconfig without nodes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prod, err := parity.Read(t.Context(), cfg, []parity.Namespace{{Name: paritytest.Namespace, As: paritytest.Namespace}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		why := prod.Unreadable[parity.Nodes]
+		if !strings.Contains(why, "forbidden") || !strings.Contains(why, "grant get and list") || len(prod.Unreadable) != 1 {
+			t.Errorf("unreadable = %v, want nodes forbidden with what to grant, and nothing else", prod.Unreadable)
+		}
+		rep := parity.Compare(prod, prod)
+		for _, s := range rep.Scores {
+			if s.Dimension.Name == parity.Nodes && (s.Percent != 0 || !strings.Contains(s.Unreadable, "production: ")) {
+				t.Errorf("nodes unreadable: score %v, %q", s.Percent, s.Unreadable)
+			}
 		}
 	})
 

@@ -147,14 +147,20 @@ func crd(ctx context.Context, cfg *rest.Config) error {
 // as a production kubeconfig secret would hold it.
 func ReadOnlyKubeconfig(t testing.TB, admin *rest.Config, adminKubeconfig string) string {
 	t.Helper()
+	return Kubeconfig(t, admin, adminKubeconfig, "shipgate-parity", parity.ReadOnlyRules())
+}
+
+// Kubeconfig binds a ServiceAccount name (in a namespace of that name)
+// to a ClusterRole with rules and returns a kubeconfig with its token.
+func Kubeconfig(t testing.TB, admin *rest.Config, adminKubeconfig, name string, rules []rbacv1.PolicyRule) string {
+	t.Helper()
 	ctx := t.Context()
 	cs := kubernetes.NewForConfigOrDie(admin)
-	const name = "shipgate-parity"
 	_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 	must(t, err)
 	_, err = cs.CoreV1().ServiceAccounts(name).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 	must(t, err)
-	_, err = cs.RbacV1().ClusterRoles().Create(ctx, parity.ReadOnlyClusterRole(name+"-read"), metav1.CreateOptions{})
+	_, err = cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name + "-read"}, Rules: rules}, metav1.CreateOptions{})
 	must(t, err)
 	_, err = cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: name + "-read"},
