@@ -26,7 +26,7 @@ var untrustedField = regexp.MustCompile(`github\.head_ref\b|github\.event\.(` + 
 	`issue\.(title|body)`, `pull_request\.(title|body)`, `comment\.body`, `review\.body`, `review_comment\.body`,
 	`pages.*\.page_name`, `commits.*\.message`, `head_commit\.message`, `head_commit\.(author|committer)\.(email|name)`,
 	`commits.*\.(author|committer)\.(email|name)`, `pull_request\.head\.(ref|label)`, `pull_request\.head\.repo\.default_branch`,
-	`workflow_run\.(head_branch|display_title|head_commit\.(message|author\.(email|name)))`,
+	`workflow_run\.(head_branch|display_title|head_commit\.(message|author\.(email|name)))`, `workflow_run\.pull_requests.*\.head\.ref`,
 	`discussion\.(title|body)`, `release\.(name|body)`,
 }, "|") + `)\b`)
 
@@ -317,5 +317,41 @@ func TestActionlint(t *testing.T) {
 	}
 	for _, e := range errs {
 		t.Errorf("%s:%d:%d: %s [%s]", e.Filepath, e.Line, e.Column, e.Message, e.Kind)
+	}
+}
+
+// TestCompositeActionsPassInputsThroughEnv: the run scripts of this
+// repository's composite actions read no expression of an untrusted field
+// and no input (a caller's text) directly; they go through env: as in the
+// workflows.
+func TestCompositeActionsPassInputsThroughEnv(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(".github/actions/*/action.yml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no composite action found (%v)", err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var action struct {
+			Runs struct {
+				Steps []struct {
+					ID  string `yaml:"id"`
+					Run string `yaml:"run"`
+				} `yaml:"steps"`
+			} `yaml:"runs"`
+		}
+		if err := yaml.Unmarshal(data, &action); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for i, st := range action.Runs.Steps {
+			for _, m := range expression.FindAllStringSubmatch(st.Run, -1) {
+				if untrustedField.MatchString(m[1]) || strings.Contains(m[1], "inputs.") {
+					t.Errorf("%s: steps[%d] (%s) reads ${{%s}} in its script; pass it through env:", f, i, st.ID, m[1])
+				}
+			}
+		}
 	}
 }
