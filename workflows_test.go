@@ -278,7 +278,7 @@ func TestWorkflowCallsPassDeclaredInputs(t *testing.T) {
 		},
 		{
 			name: "a secret the workflow lacks", yaml: head + "    with:\n      image: ghcr.io/o/a\n    secrets:\n      token: x\n",
-			want: []string{"f.yml:7: job gate passes secret token, which .github/workflows/pr.yml does not declare; it has merge-token, registry-token"},
+			want: []string{"f.yml:7: job gate passes secret token, which .github/workflows/pr.yml does not declare; it has merge-token, production-kubeconfig, registry-token"},
 		},
 	}
 	for _, tc := range tests {
