@@ -72,7 +72,7 @@ for p in "$@"; do case $p in
 func (m testShEnv) run(t *testing.T, env []string, args ...string) (code int, stderr string, calls []string) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), "/bin/bash", append([]string{"hack/test.sh"}, args...)...)
-	cmd.Env = append([]string{"PATH=" + m.bin, "CALLS=" + m.log, "BIN=" + m.bin, "SHIPGATE_K8S_BIN_DIR=/opt/k8s", "SHIPGATE_TRAEFIK_DIR=/opt/traefik"}, env...)
+	cmd.Env = append([]string{"PATH=" + m.bin, "CALLS=" + m.log, "BIN=" + m.bin, "SHIPGATE_K8S_BIN_DIR=/opt/k8s", "SHIPGATE_TRAEFIK_DIR=/opt/traefik", "SHIPGATE_SKIP_KIND=1"}, env...)
 	var errb strings.Builder
 	cmd.Stderr = &errb
 	err := cmd.Run()
@@ -107,7 +107,7 @@ func TestTestScript(t *testing.T) {
 		return out
 	}
 	debian := map[string][]string{"iproute2": {"ip"}, "util-linux": {"flock"}, "chromium": {"chromium"}}
-	const goTest = "go test -race -shuffle=on "
+	const goTest = "go test -race -shuffle=on -timeout 40m "
 	tests := []struct {
 		name        string
 		uid         string
@@ -208,7 +208,7 @@ func TestTestScriptBuildsControlPlane(t *testing.T) {
 			env[i] = "PATH=" + m.bin + ":" + strings.TrimPrefix(kv, "PATH=")
 		}
 	}
-	env = append(env, "CALLS="+m.log, "BIN="+m.bin, "SHIPGATE_K8S_BIN_DIR=", "SHIPGATE_TRAEFIK_DIR=/opt/traefik")
+	env = append(env, "CALLS="+m.log, "BIN="+m.bin, "SHIPGATE_K8S_BIN_DIR=", "SHIPGATE_TRAEFIK_DIR=/opt/traefik", "SHIPGATE_SKIP_KIND=1")
 	cmd := exec.CommandContext(t.Context(), "/bin/bash", "hack/test.sh")
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
@@ -222,7 +222,7 @@ func TestTestScriptBuildsControlPlane(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(calls), "go test -race -shuffle=on ./...\n"; got != want {
+	if got, want := string(calls), "go test -race -shuffle=on -timeout 40m ./...\n"; got != want {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
 }

@@ -598,9 +598,9 @@ type deployJob struct {
 
 var deployJobs = []deployJob{
 	{file: ".github/workflows/release.yml", job: "promote", stage: "promote",
-		permissions: map[string]int{"contents": 1, "checks": 2, "deployments": 2, "pull-requests": 2}},
+		permissions: map[string]int{"contents": 1, "checks": 2, "deployments": 2, "pull-requests": 2, "actions": 1}},
 	{file: ".github/workflows/rollback.yml", job: "rollback", stage: "rollback",
-		permissions: map[string]int{"contents": 1, "checks": 2, "deployments": 2}},
+		permissions: map[string]int{"contents": 1, "checks": 2, "deployments": 2, "actions": 1}},
 }
 
 // TestDeployWorkflows checks what makes release.yml and rollback.yml safe
