@@ -94,8 +94,8 @@ func (a *promoteApp) whenShared(ctx context.Context, fn func()) {
 
 // readyWhenBack runs before (e.g. a watcher that turns the new revision
 // bad) then waits for the production Service to select revision rev again
-// after it selected another, and reads how many pods of web-r<rev> were
-// ready at that moment; the function returned waits for the watchers
+// after it selected another, and counts the pods of revision rev that
+// were ready at that moment; the function returned waits for the watchers
 // (call it after the promotion) and gives that count, -1 when it was
 // never seen.
 func (a *promoteApp) readyWhenBack(before func(context.Context), rev int) func() int32 {
@@ -106,9 +106,17 @@ func (a *promoteApp) readyWhenBack(before func(context.Context), rev int) func()
 	wg.Go(func() {
 		a.whenShared(ctx, func() {}) // traffic left revision rev
 		a.whenSwitched(ctx, rev, func() {
-			d, err := a.g.Client.AppsV1().Deployments(a.ns).Get(context.Background(), fmt.Sprintf("web-r%d", rev), metav1.GetOptions{})
-			if err == nil {
-				ready = d.Status.ReadyReplicas
+			pods, err := a.g.Client.CoreV1().Pods(a.ns).List(context.Background(), metav1.ListOptions{LabelSelector: fmt.Sprintf("%s=%d", bluegreen.LabelRevision, rev)})
+			if err != nil {
+				return
+			}
+			ready = 0
+			for _, p := range pods.Items {
+				for _, c := range p.Status.Conditions {
+					if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && p.DeletionTimestamp == nil {
+						ready++
+					}
+				}
 			}
 		})
 	})
