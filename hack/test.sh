@@ -11,7 +11,9 @@
 #   2. Builds the local control plane's binaries once, or verifies the
 #      cache (bash .ci/build-k8s.sh, ~20 minutes cold); not when
 #      SHIPGATE_K8S_BIN_DIR points the tests at binaries elsewhere.
-#   3. Runs go test -race -shuffle=on with the arguments given, ./... when
+#   3. Makes a Docker engine answer and builds or loads the kind node image
+#      (bash .ci/build-kind-node.sh); not when SHIPGATE_SKIP_KIND=1.
+#   4. Runs go test -race -shuffle=on with the arguments given, ./... when
 #      none: e.g. bash hack/test.sh -run TestControllerLifecycle ./internal/podnet
 #
 # Root, because the pod network the Kubernetes tests serve pods from makes
@@ -86,6 +88,11 @@ else
   bash .ci/build-k8s.sh >/dev/null
 fi
 if [ -z "${SHIPGATE_TRAEFIK_DIR:-}" ]; then bash .ci/build-traefik.sh >/dev/null; fi # Traefik for the weighted promote's tests (~15 minutes cold, cached by version)
+# The kind provider's end-to-end tests: a Docker engine (Debian's docker.io,
+# started if none answers) and the kind node image, built offline (~13
+# minutes cold, the control plane's build cached) or loaded from the cache.
+# SHIPGATE_SKIP_KIND=1 skips both; the kind tests then skip and say so.
+if [ "${SHIPGATE_SKIP_KIND:-}" != 1 ]; then bash .ci/build-kind-node.sh >/dev/null; fi
 
 if [ $# -eq 0 ]; then set -- ./...; fi
 say "go test -race -shuffle=on -timeout 40m $*"
