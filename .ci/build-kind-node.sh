@@ -131,7 +131,23 @@ JSON
 }
 
 install_missing debootstrap:debootstrap flock:util-linux jq:jq
+# debootstrap checks bookworm's Release file with Debian's key (not on
+# Ubuntu by default).
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+if [ ! -f "$keyring" ]; then
+  log "installing debian-archive-keyring (apt-get) for debootstrap"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debian-archive-keyring >/dev/null || die "apt-get install debian-archive-keyring failed; debootstrap needs $keyring"
+  [ -f "$keyring" ] || die "$keyring is still missing after installing debian-archive-keyring"
+fi
 start_dockerd
+
+# drop_replaced ID removes the image ID once $image names another (an
+# older build of it), unless a container still uses it.
+drop_replaced() {
+  if [ -n "$1" ] && [ "$1" != "$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null)" ]; then
+    docker rmi "$1" >/dev/null 2>&1 && log "removed the replaced image ${1#sha256:}" || true
+  fi
+}
 
 # shellcheck source=lib.sh
 source .ci/lib.sh
@@ -144,13 +160,16 @@ if [ -f "$cache/VERSIONS" ] && [ "$(cat "$cache/VERSIONS")" = "$want" ] && [ -f 
     echo "$image"
     exit 0
   fi
+  old=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
   step "docker load $image from $cache/node.tar.gz" sh -c 'gzip -dc "$1" | docker load' sh "$cache/node.tar.gz"
+  drop_replaced "$old"
   echo "$image"
   exit 0
 fi
 # The node image recipe: from here to the end, with .ci/kind-node/*
 # (their hash is part of the cache's VERSIONS).
 log "building $image ($want) into $cache; about 20 minutes cold on 2 cores, 6-10 GB of disk"
+old=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 rm -rf "$cache/bin" "$cache/node.tar.gz" "$cache/VERSIONS"
 mkdir -p "$cache/bin"
 bin=$cache/bin
@@ -196,7 +215,7 @@ tag_of() { grep -E "/$1:" <<<"$images" || die "kubeadm config images list names 
 kind_dir=$(go mod download -json "sigs.k8s.io/kind@$KIND_VERSION" | jq -r .Dir)
 [ -d "$kind_dir/images/base/files" ] || die "sigs.k8s.io/kind@$KIND_VERSION has no images/base/files"
 rootfs=$work/rootfs
-step "debootstrap bookworm (minbase) from $DEBIAN_MIRROR" debootstrap --variant=minbase \
+step "debootstrap bookworm (minbase) from $DEBIAN_MIRROR" debootstrap --variant=minbase --keyring="$keyring" \
   --include=systemd,systemd-sysv,containerd,runc,containernetworking-plugins,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,bash,ca-certificates,jq,procps \
   bookworm "$rootfs" "$DEBIAN_MIRROR"
 files=$kind_dir/images/base/files
@@ -306,6 +325,7 @@ docker rm -f "$builder" >/dev/null
 printf 'FROM %s\nSTOPSIGNAL SIGRTMIN+3\nLABEL shipgate.versions="%s"\n' "$committed" "$want" \
   | DOCKER_BUILDKIT=0 docker build -q -t "$image" - >/dev/null
 docker rmi "$committed" "$base" "${built[@]}" >/dev/null 2>&1 || true
+drop_replaced "$old"
 step "docker save $image to $cache/node.tar.gz" sh -c 'docker save "$1" | gzip -1 >"$2.tmp" && mv "$2.tmp" "$2"' sh "$image" "$cache/node.tar.gz"
 echo "$want" >"$cache/VERSIONS"
 log "built $image in $((SECONDS - started))s: $(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.2f GB", $1/1e9}'), cached as $(du -h "$cache/node.tar.gz" | cut -f1)"
