@@ -358,6 +358,41 @@ func kindNodes(t testing.TB, name string) []string {
 	return nodes
 }
 
+// failingOnce returns a node image built on node whose first boot fails
+// (its entrypoint exits before systemd starts, counting its starts in a
+// directory of the host) and the kind-config, written to ws, that mounts
+// that directory.
+func failingOnce(t testing.TB, node, ws string) (image, kindConfig string) {
+	t.Helper()
+	ctx, marks := t.TempDir(), t.TempDir()
+	// kind runs nodes with --restart=on-failure:1: the first node's two
+	// starts fail, the retry's node starts.
+	boot := "#!/bin/sh\n# The first node of the cluster fails to start, twice.\n" +
+		"n=$(ls /shipgate-fault | wc -l); touch /shipgate-fault/start-$n\n" +
+		"if [ \"$n\" -lt 2 ]; then echo \"shipgate-fault: start $n fails\" >&2; exit 1; fi\n" +
+		"exec /usr/local/bin/entrypoint /sbin/init \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(ctx, "boot"), []byte(boot), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := "FROM " + node + "\nCOPY boot /shipgate-boot\nENTRYPOINT [\"/shipgate-boot\"]\n"
+	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	image = fmt.Sprintf("shipgate.local/kind-node-fails-once:%d", time.Now().UnixNano())
+	cmd := exec.CommandContext(t.Context(), "docker", "build", "-q", "-t", image, ctx)
+	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("docker build %s: %v\n%s", image, err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rmi", image).Run() })
+	conf := "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n" +
+		"    extraMounts:\n      - hostPath: " + marks + "\n        containerPath: /shipgate-fault\n"
+	if err := os.WriteFile(filepath.Join(ws, "kind-fails-once.yaml"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return image, "kind-fails-once.yaml"
+}
+
 // diagnostics returns the sandbox's diagnostics files but kind's node
 // logs, for a failure's message.
 func diagnostics(ws string) string {
@@ -390,8 +425,9 @@ func removeKindNodes(name string) {
 // registry into the nodes, applies the manifests and runs the health
 // tiers; the post step, in the container too, deletes the cluster. Cases:
 // one node, two nodes (kind-config), a failed tier (diagnostics with kind's
-// node logs; keep-on-failure keeps the cluster), and a main step killed
-// mid-wait (the post step still deletes the cluster).
+// node logs; keep-on-failure keeps the cluster), a node image whose first
+// boot fails (the create is retried), and a main step killed mid-wait (the
+// post step still deletes the cluster).
 func TestSandboxKindInActionContainer(t *testing.T) {
 	t.Parallel()
 	node := kindPrereqs(t)
@@ -414,6 +450,9 @@ func TestSandboxKindInActionContainer(t *testing.T) {
 		// killAt kills the main step's container at a log line's text;
 		// the post step still deletes the cluster.
 		killAt string
+		// failOnce boots a node image whose first boot fails: the create
+		// is retried once.
+		failOnce bool
 	}{
 		{name: "healthy app passes every tier", wantNodes: 1},
 		{
@@ -427,6 +466,11 @@ func TestSandboxKindInActionContainer(t *testing.T) {
 			wantFail:  map[string]string{"service/web": "p95"},
 			wantNodes: 1,
 			keep:      true,
+		},
+		{
+			name:      "a boot that fails once is retried after its logs are exported",
+			failOnce:  true,
+			wantNodes: 1,
 		},
 		{
 			name:      "a step killed mid-wait leaves the cluster to the post step",
@@ -455,6 +499,9 @@ func TestSandboxKindInActionContainer(t *testing.T) {
 				}
 				inputs["kind-config"] = "kind.yaml"
 			}
+			if tc.failOnce {
+				inputs["node-image"], inputs["kind-config"] = failingOnce(t, node, ws)
+			}
 			a := actionContainer{image: action, network: network, caFile: caFile, ws: ws, rewrite: rewrite,
 				env: []string{fmt.Sprintf("GITHUB_RUN_ID=%d", 7000+i)}, killAt: tc.killAt}
 			s := runWith(t, srv, ws, "pull_request", ev, inputs, a.exe(t))
@@ -478,6 +525,16 @@ func TestSandboxKindInActionContainer(t *testing.T) {
 			if tc.killAt == "" {
 				cases := []string{"deploy/manifests", "deploy/images", "deploy/apply", "deploy/ready", "health/basic", "service/web", "business/json/version"}
 				checkCases(t, readJUnit(t, s), cases, tc.wantFail, true)
+			}
+			if tc.failOnce {
+				for _, want := range []string{"did not come up: attempt 1 of 2", "trying once more to create kind cluster", "came up on attempt 2"} {
+					if !strings.Contains(s.log, want) {
+						t.Errorf("the log does not say %q:\n%s", want, s.log)
+					}
+				}
+				if _, err := os.Stat(filepath.Join(ws, "shipgate-report", "kind-logs", cluster, "attempt-1")); err != nil {
+					t.Errorf("the failed boot's logs: %v", err)
+				}
 			}
 			if !strings.Contains(s.log, "connected container") {
 				t.Errorf("the log does not say the action's container joined kind's network:\n%s", s.log)
