@@ -123,6 +123,25 @@ func (a *promoteApp) readyWhenBack(before func(context.Context), rev int) func()
 	return func() int32 { cancel(); wg.Wait(); return ready }
 }
 
+// wantRolledBack checks revision bad was rolled back to good: the history
+// says so, the production Service selects good, whose Deployment runs the
+// four pods its manifests ask for, and bad runs none.
+func (a *promoteApp) wantRolledBack(bad, good int) {
+	a.t.Helper()
+	if got := a.revisions(); got[bad] != history.RolledBack || got[good] != history.Good {
+		a.t.Errorf("history %v, want %d rolled back and %d good", got, bad, good)
+	}
+	if got := a.selected(); got != good {
+		a.t.Errorf("after the rollback the production Service selects revision %d, want %d", got, good)
+	}
+	if got := a.replicas(fmt.Sprintf("web-r%d", good)); got != 4 {
+		a.t.Errorf("web-r%d has %d replicas after the rollback, want the 4 its manifests ask for", good, got)
+	}
+	if got := a.replicas(fmt.Sprintf("web-r%d", bad)); got != 0 {
+		a.t.Errorf("web-r%d has %d replicas after the rollback, want 0", bad, got)
+	}
+}
+
 // TestPromoteWeightedByReplicas promotes with weights but no Gateway: the
 // replica counts set the split behind the one Service, measured like a
 // route's, on the real control plane with its pod network.
@@ -190,18 +209,7 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		if !regexp.MustCompile(`At 25%, \d+ of \d+ sampled production requests failed before the rule fired: \d+ answered by X-Version: v2`).MatchString(s.summary) {
 			t.Errorf("the summary does not count the canary's failed requests:\n%s", s.summary)
 		}
-		if got := a.selected(); got != 1 {
-			t.Errorf("after the rollback the production Service selects revision %d, want 1", got)
-		}
-		if got, want := a.replicas("web-r1"), int32(4); got != want {
-			t.Errorf("web-r1 has %d replicas after the rollback, want the %d its manifests ask for", got, want)
-		}
-		if got := a.replicas("web-r2"); got != 0 {
-			t.Errorf("web-r2 has %d replicas after the rollback, want 0", got)
-		}
-		if got := a.revisions(); got[2] != history.RolledBack || got[1] != history.Good {
-			t.Errorf("history %v, want 2 rolled back and 1 good", got)
-		}
+		a.wantRolledBack(2, 1)
 	})
 
 	t.Run("a revision that turns bad in the window after 100% is rolled back onto a revision scaled back first", func(t *testing.T) {
@@ -226,9 +234,7 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		if got := ready(); got != 4 {
 			t.Errorf("when the Service selected revision 1 again, web-r1 had %d ready pods, want all 4 back before traffic moved", got)
 		}
-		if got := a.revisions(); got[2] != history.RolledBack || got[1] != history.Good {
-			t.Errorf("history %v, want 2 rolled back and 1 good", got)
-		}
+		a.wantRolledBack(2, 1)
 	})
 
 	t.Run("a load runs through every step and the window, and a step whose load misses its limits rolls back", func(t *testing.T) {
@@ -259,12 +265,7 @@ func TestPromoteWeightedByReplicas(t *testing.T) {
 		if !strings.Contains(s.log, "at step 1 of 3 (25%): the load during the step 25% missed its limits") {
 			t.Errorf("the log does not say the load rolled back step 25%%:\n%s", s.log)
 		}
-		if got := a.revisions(); got[3] != history.RolledBack || got[2] != history.Good {
-			t.Errorf("history %v, want 3 rolled back and 2 good", got)
-		}
-		if got := a.selected(); got != 2 {
-			t.Errorf("after the rollback the production Service selects revision %d, want 2", got)
-		}
+		a.wantRolledBack(3, 2)
 	})
 
 	t.Run("manifests that replica counts cannot weigh are refused before any change", func(t *testing.T) {
