@@ -7,11 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/shipgate/shipgate/internal/bluegreen"
 	"github.com/shipgate/shipgate/internal/history"
@@ -73,23 +71,7 @@ func newReplicasApp(t *testing.T, ns, watchFor, stepWatch, errorRate string) *pr
 // every revision (its selector has no revision label), within two
 // minutes.
 func (a *promoteApp) whenShared(ctx context.Context, fn func()) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	w, err := a.g.Client.CoreV1().Services(a.ns).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=web"})
-	if err != nil {
-		a.t.Error(err)
-		return
-	}
-	defer w.Stop()
-	for ev := range w.ResultChan() {
-		if s, ok := ev.Object.(*corev1.Service); ok && ev.Type != watch.Deleted && len(s.Spec.Selector) > 0 && s.Spec.Selector[bluegreen.LabelRevision] == "" {
-			fn()
-			return
-		}
-	}
-	if ctx.Err() == context.DeadlineExceeded {
-		a.t.Errorf("service %s/web did not select every revision within 2 minutes", a.ns)
-	}
+	a.whenService(ctx, "select every revision", func(sel map[string]string) bool { return len(sel) > 0 && sel[bluegreen.LabelRevision] == "" }, fn)
 }
 
 // readyWhenBack runs before (e.g. a watcher that turns the new revision

@@ -171,6 +171,12 @@ func (a *promoteApp) replicas(name string) int32 {
 // whenSwitched calls fn once the production Service selects rev, within
 // two minutes.
 func (a *promoteApp) whenSwitched(ctx context.Context, rev int, fn func()) {
+	a.whenService(ctx, fmt.Sprintf("select revision %d", rev), func(sel map[string]string) bool { return sel[bluegreen.LabelRevision] == fmt.Sprint(rev) }, fn)
+}
+
+// whenService calls fn once the production Service's selector is as want
+// says (what names it for the error), within two minutes.
+func (a *promoteApp) whenService(ctx context.Context, what string, want func(selector map[string]string) bool, fn func()) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	w, err := a.g.Client.CoreV1().Services(a.ns).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=web"})
@@ -180,13 +186,13 @@ func (a *promoteApp) whenSwitched(ctx context.Context, rev int, fn func()) {
 	}
 	defer w.Stop()
 	for ev := range w.ResultChan() {
-		if s, ok := ev.Object.(*corev1.Service); ok && ev.Type != watch.Deleted && s.Spec.Selector[bluegreen.LabelRevision] == fmt.Sprint(rev) {
+		if s, ok := ev.Object.(*corev1.Service); ok && ev.Type != watch.Deleted && want(s.Spec.Selector) {
 			fn()
 			return
 		}
 	}
 	if ctx.Err() == context.DeadlineExceeded {
-		a.t.Errorf("service %s/web did not select revision %d within 2 minutes", a.ns, rev)
+		a.t.Errorf("service %s/web did not %s within 2 minutes", a.ns, what)
 	}
 }
 
